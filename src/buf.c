@@ -1,0 +1,325 @@
+/*
+ * buf.c: spans, capped buffers and ASCII helpers.  See buf.h.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+static void
+oom(void)
+{
+	/* Every size we allocate is capped first; this is a real OOM. */
+	fputs("mta-stsd: out of memory\n", stderr);
+	abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+	void	*p;
+
+	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
+		oom();
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void	*p;
+
+	if ((p = calloc(n == 0 ? 1 : n, size == 0 ? 1 : size)) == NULL)
+		oom();
+	return p;
+}
+
+void *
+xreallocarray(void *old, size_t n, size_t size)
+{
+	void	*p;
+
+	if (size != 0 && n > SIZE_MAX / size)
+		oom();
+	if ((p = realloc(old, n * size == 0 ? 1 : n * size)) == NULL)
+		oom();
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	char	*p;
+
+	if ((p = strdup(s)) == NULL)
+		oom();
+	return p;
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char	*p;
+
+	if ((p = strndup(s, n)) == NULL)
+		oom();
+	return p;
+}
+
+struct span
+span_str(const char *s)
+{
+	struct span	sp;
+
+	sp.p = (const uint8_t *)s;
+	sp.len = strlen(s);
+	return sp;
+}
+
+struct span
+span_make(const void *p, size_t len)
+{
+	struct span	sp;
+
+	sp.p = p;
+	sp.len = len;
+	return sp;
+}
+
+struct span
+span_tail(struct span s, size_t off)
+{
+	if (off >= s.len)
+		return span_make(NULL, 0);
+	return span_make(s.p + off, s.len - off);
+}
+
+struct span
+span_head(struct span s, size_t n)
+{
+	if (n < s.len)
+		s.len = n;
+	return s;
+}
+
+bool
+span_eq(struct span a, struct span b)
+{
+	if (a.len != b.len)
+		return false;
+	return a.len == 0 || memcmp(a.p, b.p, a.len) == 0;
+}
+
+bool
+span_eq_str(struct span s, const char *str)
+{
+	return span_eq(s, span_str(str));
+}
+
+bool
+span_starts_with(struct span s, const char *prefix)
+{
+	size_t	n = strlen(prefix);
+
+	return s.len >= n && (n == 0 || memcmp(s.p, prefix, n) == 0);
+}
+
+long
+span_find(struct span s, uint8_t c)
+{
+	size_t	i;
+
+	for (i = 0; i < s.len; i++)
+		if (s.p[i] == c)
+			return (long)i;
+	return -1;
+}
+
+struct span
+span_trim_wsp(struct span s)
+{
+	while (s.len > 0 && ascii_is_wsp(s.p[0])) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len > 0 && ascii_is_wsp(s.p[s.len - 1]))
+		s.len--;
+	return s;
+}
+
+char *
+span_strdup(struct span s)
+{
+	char	*p;
+
+	p = xmalloc(s.len + 1);
+	if (s.len > 0)
+		memcpy(p, s.p, s.len);
+	p[s.len] = '\0';
+	return p;
+}
+
+bool
+ascii_is_digit(uint8_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+bool
+ascii_is_alpha(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+bool
+ascii_is_alnum(uint8_t c)
+{
+	return ascii_is_alpha(c) || ascii_is_digit(c);
+}
+
+bool
+ascii_is_wsp(uint8_t c)
+{
+	return c == ' ' || c == '\t';
+}
+
+bool
+ascii_is_print(uint8_t c)
+{
+	return c >= 0x20 && c <= 0x7e;
+}
+
+uint8_t
+ascii_lower(uint8_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (uint8_t)(c - 'A' + 'a');
+	return c;
+}
+
+int
+span_to_u64(struct span s, size_t maxdigits, bool no_lead_zero, uint64_t *out)
+{
+	uint64_t	v = 0;
+	size_t		i;
+
+	*out = 0;
+	if (s.len == 0 || s.len > maxdigits)
+		return -1;
+	if (no_lead_zero && s.len > 1 && s.p[0] == '0')
+		return -1;
+	for (i = 0; i < s.len; i++) {
+		unsigned	d;
+
+		if (!ascii_is_digit(s.p[i]))
+			return -1;
+		d = (unsigned)(s.p[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+void
+buf_init(struct buf *b, size_t max)
+{
+	b->p = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->max = max;
+}
+
+void
+buf_clear(struct buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+void
+buf_reset(struct buf *b)
+{
+	b->len = 0;
+}
+
+int
+buf_add(struct buf *b, const void *data, size_t n)
+{
+	size_t	ncap;
+
+	if (n == 0)
+		return 0;
+	if (b->max - b->len < n)
+		return -1;
+	if (b->cap - b->len < n) {
+		ncap = b->cap == 0 ? 64 : b->cap;
+		while (ncap - b->len < n)
+			ncap = ncap > SIZE_MAX / 2 ? SIZE_MAX : ncap * 2;
+		if (ncap > b->max)
+			ncap = b->max;
+		b->p = xreallocarray(b->p, ncap, 1);
+		b->cap = ncap;
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+	return 0;
+}
+
+int
+buf_add_span(struct buf *b, struct span s)
+{
+	return buf_add(b, s.p, s.len);
+}
+
+int
+buf_add_str(struct buf *b, const char *s)
+{
+	return buf_add(b, s, strlen(s));
+}
+
+int
+buf_add_byte(struct buf *b, uint8_t c)
+{
+	return buf_add(b, &c, 1);
+}
+
+int
+buf_add_u64(struct buf *b, uint64_t v)
+{
+	char	tmp[24];
+	int	n;
+
+	n = snprintf(tmp, sizeof(tmp), "%llu", (unsigned long long)v);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return -1;
+	return buf_add(b, tmp, (size_t)n);
+}
+
+void
+buf_consume(struct buf *b, size_t n)
+{
+	if (n >= b->len) {
+		b->len = 0;
+		return;
+	}
+	memmove(b->p, b->p + n, b->len - n);
+	b->len -= n;
+}
+
+struct span
+buf_span(const struct buf *b)
+{
+	return span_make(b->p, b->len);
+}
+
+char *
+buf_strdup(const struct buf *b)
+{
+	return span_strdup(buf_span(b));
+}

@@ -1,0 +1,85 @@
+/*
+ * buf.h: borrowed byte ranges (struct span), owned capped buffers
+ * (struct buf) and ASCII helpers for untrusted bytes.
+ *
+ * Pure module: no I/O, no logging, no event or network library.  A span
+ * borrows bytes it does not own and is never NUL-terminated by contract.
+ * A buf owns its storage and never grows past the maximum fixed at init,
+ * so a peer can never make it allocate more than that.
+ *
+ * The x*alloc() functions abort on out-of-memory; callers only use them
+ * with sizes that are already capped.
+ */
+#ifndef MTASTSD_BUF_H
+#define MTASTSD_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct span {
+	const uint8_t	*p;	/* borrowed; may be NULL when len == 0 */
+	size_t		 len;
+};
+
+struct buf {
+	uint8_t		*p;	/* owned; NULL until the first byte */
+	size_t		 len;
+	size_t		 cap;
+	size_t		 max;	/* hard limit on len */
+};
+
+void		*xmalloc(size_t);
+void		*xcalloc(size_t, size_t);
+void		*xreallocarray(void *, size_t, size_t);
+char		*xstrdup(const char *);
+char		*xstrndup(const char *, size_t);
+
+/* Make a span from a NUL-terminated string we own (never peer text). */
+struct span	 span_str(const char *);
+struct span	 span_make(const void *, size_t);
+/* Bytes [off, len) of s; an empty span when off >= s.len. */
+struct span	 span_tail(struct span, size_t);
+/* The first n bytes of s (all of s when n >= s.len). */
+struct span	 span_head(struct span, size_t);
+bool		 span_eq(struct span, struct span);
+bool		 span_eq_str(struct span, const char *);
+bool		 span_starts_with(struct span, const char *);
+/* Index of the first c in s, or -1 when absent. */
+long		 span_find(struct span, uint8_t);
+/* s without leading and trailing SP / HTAB. */
+struct span	 span_trim_wsp(struct span);
+/* A NUL-terminated heap copy; the caller frees it. */
+char		*span_strdup(struct span);
+
+/* ASCII character classes with explicit ranges (never <ctype.h>). */
+bool		 ascii_is_digit(uint8_t);
+bool		 ascii_is_alpha(uint8_t);
+bool		 ascii_is_alnum(uint8_t);
+bool		 ascii_is_wsp(uint8_t);		/* SP or HTAB */
+bool		 ascii_is_print(uint8_t);	/* 0x20..0x7e */
+uint8_t		 ascii_lower(uint8_t);
+
+/*
+ * Parse s as an unsigned decimal of 1..maxdigits digits with no sign,
+ * no spaces and (when no_lead_zero) no leading zero unless the value is
+ * exactly "0".  Fails on overflow of UINT64_MAX as well.
+ */
+int		 span_to_u64(struct span, size_t, bool, uint64_t *);
+
+void		 buf_init(struct buf *, size_t);
+void		 buf_clear(struct buf *);	/* frees storage */
+void		 buf_reset(struct buf *);	/* len = 0, keeps storage */
+/* Append; -1 (and nothing appended) when max would be exceeded. */
+int		 buf_add(struct buf *, const void *, size_t);
+int		 buf_add_span(struct buf *, struct span);
+int		 buf_add_str(struct buf *, const char *);
+int		 buf_add_byte(struct buf *, uint8_t);
+int		 buf_add_u64(struct buf *, uint64_t);
+/* Drop the first n bytes (all when n >= len). */
+void		 buf_consume(struct buf *, size_t);
+struct span	 buf_span(const struct buf *);
+/* A NUL-terminated heap copy of the contents; the caller frees it. */
+char		*buf_strdup(const struct buf *);
+
+#endif

@@ -1,0 +1,538 @@
+/*
+ * config.c: the configuration file parser.  See config.h.
+ *
+ * The file is written by the operator, not by a peer, but it is still
+ * parsed strictly: every value is range-checked, and anything the parser
+ * does not understand stops the daemon before it starts.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "config.h"
+#include "log.h"
+
+enum config_type {
+	CONFIG_T_STRING,	/* non-empty word without spaces */
+	CONFIG_T_PATH,		/* absolute path */
+	CONFIG_T_OPT_PATH,	/* absolute path, or empty for "none" */
+	CONFIG_T_OPT_NAME,	/* user or group name, or empty */
+	CONFIG_T_DURATION,	/* milliseconds in an unsigned */
+	CONFIG_T_UINT,
+	CONFIG_T_MODE,		/* octal file mode */
+	CONFIG_T_LOGLEVEL,
+	CONFIG_T_LISTEN,	/* repeatable */
+	CONFIG_T_SERVERS	/* comma-separated list */
+};
+
+struct config_key {
+	const char		*name;
+	enum config_type	 type;
+	size_t			 off;
+	unsigned long long	 min;
+	unsigned long long	 max;
+};
+
+#define OFF(m)	offsetof(struct config, m)
+#define DAY_MS	86400000ULL
+
+static const struct config_key config_keys[] = {
+	{ "listen", CONFIG_T_LISTEN, OFF(listen), 0, 0 },
+	{ "map_name", CONFIG_T_STRING, OFF(map_name), 0, 0 },
+	{ "cache_dir", CONFIG_T_PATH, OFF(cache_dir), 0, 0 },
+	{ "control_socket", CONFIG_T_PATH, OFF(control_socket), 0, 0 },
+	{ "control_socket_mode", CONFIG_T_MODE, OFF(control_socket_mode),
+	    0, 0777 },
+	{ "control_group", CONFIG_T_OPT_NAME, OFF(control_group), 0, 0 },
+	{ "unix_socket_mode", CONFIG_T_MODE, OFF(unix_socket_mode), 0, 0777 },
+	{ "user", CONFIG_T_OPT_NAME, OFF(user), 0, 0 },
+	{ "group", CONFIG_T_OPT_NAME, OFF(group), 0, 0 },
+	{ "log_level", CONFIG_T_LOGLEVEL, OFF(log_level), 0, 0 },
+	{ "dns_servers", CONFIG_T_SERVERS, OFF(dns_servers), 0, 0 },
+	{ "dns_timeout", CONFIG_T_DURATION, OFF(dns_timeout_ms), 100, 30000 },
+	{ "dns_tries", CONFIG_T_UINT, OFF(dns_tries), 1, 10 },
+	{ "http_connect_timeout", CONFIG_T_DURATION,
+	    OFF(http_connect_timeout_ms), 100, 120000 },
+	{ "http_timeout", CONFIG_T_DURATION, OFF(http_timeout_ms),
+	    100, 600000 },
+	{ "ca_file", CONFIG_T_OPT_PATH, OFF(ca_file), 0, 0 },
+	{ "query_wait", CONFIG_T_DURATION, OFF(query_wait_ms), 0, 90000 },
+	{ "idle_timeout", CONFIG_T_DURATION, OFF(idle_timeout_ms),
+	    100, DAY_MS },
+	{ "request_timeout", CONFIG_T_DURATION, OFF(request_timeout_ms),
+	    100, 600000 },
+	{ "shutdown_timeout", CONFIG_T_DURATION, OFF(shutdown_timeout_ms),
+	    0, 600000 },
+	{ "max_connections", CONFIG_T_UINT, OFF(max_connections),
+	    0, 1000000 },
+	{ "max_lookups", CONFIG_T_UINT, OFF(max_lookups), 1, 1000000 },
+	{ "max_waiters", CONFIG_T_UINT, OFF(max_waiters), 1, 1000000 },
+};
+
+#define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
+
+static void
+listen_clear(struct config_listen *l)
+{
+	free(l->text);
+	free(l->host);
+	free(l->port);
+	free(l->path);
+	memset(l, 0, sizeof(*l));
+}
+
+/*
+ * listen = "unix:" absolute-path
+ *        / IPv4address ":" port
+ *        / "[" IPv6address "]" ":" port
+ * port   = 1..65535 without leading zeros
+ */
+static int
+listen_parse(const char *s, struct config_listen *out, const char **why)
+{
+	const char		*colon;
+	char			 host[INET6_ADDRSTRLEN + 1];
+	unsigned char		 addr[sizeof(struct in6_addr)];
+	uint64_t		 port;
+	size_t			 hlen;
+
+	memset(out, 0, sizeof(*out));
+	if (strncmp(s, "unix:", 5) == 0) {
+		if (s[5] != '/') {
+			*why = "unix socket path must be absolute";
+			return -1;
+		}
+		if (strlen(s + 5) >= 108) {
+			*why = "unix socket path too long";
+			return -1;
+		}
+		out->kind = CONFIG_LISTEN_UNIX;
+		out->path = xstrdup(s + 5);
+		out->text = xstrdup(s);
+		return 0;
+	}
+	if ((colon = strrchr(s, ':')) == NULL) {
+		*why = "expected ADDRESS:PORT, [IPV6]:PORT or unix:PATH";
+		return -1;
+	}
+	if (span_to_u64(span_str(colon + 1), 5, true, &port) == -1 ||
+	    port == 0 || port > 65535) {
+		*why = "bad port (1-65535)";
+		return -1;
+	}
+	hlen = (size_t)(colon - s);
+	if (s[0] == '[') {
+		if (hlen < 3 || s[hlen - 1] != ']' || hlen - 2 >= sizeof(host)) {
+			*why = "bad [IPv6] address";
+			return -1;
+		}
+		memcpy(host, s + 1, hlen - 2);
+		host[hlen - 2] = '\0';
+		if (inet_pton(AF_INET6, host, addr) != 1) {
+			*why = "bad IPv6 address";
+			return -1;
+		}
+	} else {
+		if (hlen == 0 || hlen >= sizeof(host)) {
+			*why = "bad IPv4 address";
+			return -1;
+		}
+		memcpy(host, s, hlen);
+		host[hlen] = '\0';
+		if (inet_pton(AF_INET, host, addr) != 1) {
+			*why = "bad IPv4 address (IPv6 needs [brackets])";
+			return -1;
+		}
+	}
+	out->kind = CONFIG_LISTEN_INET;
+	out->host = xstrdup(host);
+	out->port = xstrdup(colon + 1);
+	out->text = xstrdup(s);
+	return 0;
+}
+
+/* server = IPv4address [":" port] / IPv6address / "[" IPv6address "]" ":" port */
+static int
+server_is_valid(const char *s)
+{
+	struct config_listen	l;
+	unsigned char		addr[sizeof(struct in6_addr)];
+	const char		*why;
+
+	if (inet_pton(AF_INET, s, addr) == 1 || inet_pton(AF_INET6, s, addr) == 1)
+		return 1;
+	if (listen_parse(s, &l, &why) == 0) {
+		int ok = l.kind == CONFIG_LISTEN_INET;
+
+		listen_clear(&l);
+		return ok;
+	}
+	return 0;
+}
+
+int
+config_parse_duration(const char *s, unsigned long long *out)
+{
+	size_t			 n = 0;
+	uint64_t		 v, mult;
+	const char		*unit;
+
+	while (s[n] >= '0' && s[n] <= '9')
+		n++;
+	if (span_to_u64(span_make(s, n), 12, false, &v) == -1)
+		return -1;
+	unit = s + n;
+	if (*unit == '\0' || strcmp(unit, "s") == 0)
+		mult = 1000;
+	else if (strcmp(unit, "ms") == 0)
+		mult = 1;
+	else if (strcmp(unit, "m") == 0)
+		mult = 60000;
+	else if (strcmp(unit, "h") == 0)
+		mult = 3600000;
+	else if (strcmp(unit, "d") == 0)
+		mult = DAY_MS;
+	else
+		return -1;
+	*out = v * mult;	/* 12 digits times a day fits in 64 bits */
+	return 0;
+}
+
+static char **
+str_slot(struct config *cfg, const struct config_key *k)
+{
+	return (char **)(void *)((char *)cfg + k->off);
+}
+
+static unsigned *
+uint_slot(struct config *cfg, const struct config_key *k)
+{
+	return (unsigned *)(void *)((char *)cfg + k->off);
+}
+
+static int
+set_value(struct config *cfg, const struct config_key *k, const char *val,
+    const char **why)
+{
+	unsigned long long	 v;
+	uint64_t		 u;
+	char			*copy, *tok, *save;
+	enum log_level		 lvl;
+
+	switch (k->type) {
+	case CONFIG_T_STRING:
+		if (*val == '\0' || strpbrk(val, " \t") != NULL) {
+			*why = "expected one word";
+			return -1;
+		}
+		free(*str_slot(cfg, k));
+		*str_slot(cfg, k) = xstrdup(val);
+		return 0;
+	case CONFIG_T_PATH:
+	case CONFIG_T_OPT_PATH:
+		if (*val == '\0' && k->type == CONFIG_T_OPT_PATH) {
+			free(*str_slot(cfg, k));
+			*str_slot(cfg, k) = NULL;
+			return 0;
+		}
+		if (val[0] != '/') {
+			*why = "expected an absolute path";
+			return -1;
+		}
+		free(*str_slot(cfg, k));
+		*str_slot(cfg, k) = xstrdup(val);
+		return 0;
+	case CONFIG_T_OPT_NAME:
+		if (strpbrk(val, " \t:") != NULL) {
+			*why = "expected a user or group name";
+			return -1;
+		}
+		free(*str_slot(cfg, k));
+		*str_slot(cfg, k) = *val == '\0' ? NULL : xstrdup(val);
+		return 0;
+	case CONFIG_T_DURATION:
+		if (config_parse_duration(val, &v) == -1) {
+			*why = "expected a duration such as 10s, 500ms, 5m";
+			return -1;
+		}
+		if (v < k->min || v > k->max) {
+			*why = "duration out of range";
+			return -1;
+		}
+		*uint_slot(cfg, k) = (unsigned)v;
+		return 0;
+	case CONFIG_T_UINT:
+		if (span_to_u64(span_str(val), 10, true, &u) == -1) {
+			*why = "expected a number";
+			return -1;
+		}
+		if (u < k->min || u > k->max) {
+			*why = "number out of range";
+			return -1;
+		}
+		*uint_slot(cfg, k) = (unsigned)u;
+		return 0;
+	case CONFIG_T_MODE:
+		if (strlen(val) < 3 || strlen(val) > 4 ||
+		    strspn(val, "01234567") != strlen(val)) {
+			*why = "expected an octal mode such as 0660";
+			return -1;
+		}
+		v = strtoull(val, NULL, 8);
+		if (v > k->max) {
+			*why = "mode out of range";
+			return -1;
+		}
+		*uint_slot(cfg, k) = (unsigned)v;
+		return 0;
+	case CONFIG_T_LOGLEVEL:
+		if (log_level_parse(val, &lvl) == -1) {
+			*why = "expected error, warning, info or debug";
+			return -1;
+		}
+		cfg->log_level = lvl;
+		return 0;
+	case CONFIG_T_LISTEN:
+		if (cfg->nlisten == CONFIG_MAX_LISTEN) {
+			*why = "too many listen lines";
+			return -1;
+		}
+		if (listen_parse(val, &cfg->listen[cfg->nlisten], why) == -1)
+			return -1;
+		cfg->nlisten++;
+		return 0;
+	case CONFIG_T_SERVERS:
+		copy = xstrdup(val);
+		for (tok = strtok_r(copy, ", \t", &save); tok != NULL;
+		    tok = strtok_r(NULL, ", \t", &save)) {
+			if (!server_is_valid(tok)) {
+				*why = "bad DNS server address";
+				free(copy);
+				return -1;
+			}
+			if (cfg->ndns_servers == CONFIG_MAX_DNS_SERVERS) {
+				*why = "too many DNS servers";
+				free(copy);
+				return -1;
+			}
+			cfg->dns_servers[cfg->ndns_servers++] = xstrdup(tok);
+		}
+		free(copy);
+		return 0;
+	}
+	*why = "internal: unknown key type";
+	return -1;
+}
+
+void
+config_init(struct config *cfg)
+{
+	const char	*why;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (listen_parse(CONFIG_DEFAULT_LISTEN, &cfg->listen[0], &why) == -1)
+		fatalx("config: built-in listen default: %s", why);
+	cfg->nlisten = 1;
+	cfg->map_name = xstrdup("sts");
+	cfg->cache_dir = xstrdup("/var/lib/mta-stsd");
+	cfg->control_socket = xstrdup("/run/mta-stsd/control.sock");
+	cfg->control_socket_mode = 0660;
+	cfg->unix_socket_mode = 0666;
+	cfg->log_level = LOG_LEVEL_INFO;
+	/*
+	 * c-ares: the first try waits dns_timeout, each later round over
+	 * the servers doubles it; with one server 3.5 s + 7 s = 10.5 s
+	 * worst case, and an answer arriving after 3 s is still used.
+	 */
+	cfg->dns_timeout_ms = 3500;
+	cfg->dns_tries = 2;
+	cfg->http_connect_timeout_ms = 10000;
+	cfg->http_timeout_ms = 60000;
+	cfg->query_wait_ms = 10000;
+	/* Postfix drops idle connections after 10 s and all after ~100 s. */
+	cfg->idle_timeout_ms = 120000;
+	cfg->request_timeout_ms = 10000;
+	cfg->shutdown_timeout_ms = 5000;
+	cfg->max_connections = 0;
+	cfg->max_lookups = 1000;
+	cfg->max_waiters = 1000;
+}
+
+void
+config_clear(struct config *cfg)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->nlisten; i++)
+		listen_clear(&cfg->listen[i]);
+	for (i = 0; i < cfg->ndns_servers; i++)
+		free(cfg->dns_servers[i]);
+	free(cfg->map_name);
+	free(cfg->cache_dir);
+	free(cfg->control_socket);
+	free(cfg->control_group);
+	free(cfg->user);
+	free(cfg->group);
+	free(cfg->ca_file);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static const struct config_key *
+key_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(config_keys[i].name, name) == 0)
+			return &config_keys[i];
+	return NULL;
+}
+
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+	    e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+int
+config_load(struct config *cfg, const char *path, bool must_exist, char *err,
+    size_t errlen)
+{
+	FILE			*fp;
+	char			*line = NULL;
+	size_t			 linecap = 0;
+	ssize_t			 n;
+	bool			 seen[NKEYS];
+	bool			 listen_default = true;
+	unsigned		 lineno = 0;
+	const struct config_key	*k;
+	const char		*why;
+	char			*p, *eq, *key, *val;
+	size_t			 i;
+
+	memset(seen, 0, sizeof(seen));
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = getline(&line, &linecap, fp)) != -1) {
+		lineno++;
+		if ((size_t)n > CONFIG_MAX_LINE) {
+			snprintf(err, errlen, "%s:%u: line longer than %d bytes",
+			    path, lineno, CONFIG_MAX_LINE);
+			goto fail;
+		}
+		for (i = 0; i < (size_t)n; i++)
+			if ((unsigned char)line[i] < 0x20 && line[i] != '\t' &&
+			    line[i] != '\n' && line[i] != '\r')
+				goto bad_byte;
+		p = trim(line);
+		if (*p == '#' || *p == '\0')
+			continue;
+		if ((eq = strchr(p, '=')) == NULL) {
+			snprintf(err, errlen, "%s:%u: expected key = value",
+			    path, lineno);
+			goto fail;
+		}
+		*eq = '\0';
+		key = trim(p);
+		val = trim(eq + 1);
+		if ((k = key_find(key)) == NULL) {
+			snprintf(err, errlen, "%s:%u: unknown key '%s'", path,
+			    lineno, key);
+			goto fail;
+		}
+		i = (size_t)(k - config_keys);
+		if (seen[i] && k->type != CONFIG_T_LISTEN) {
+			snprintf(err, errlen, "%s:%u: duplicate key '%s'", path,
+			    lineno, key);
+			goto fail;
+		}
+		seen[i] = true;
+		if (k->type == CONFIG_T_LISTEN && listen_default) {
+			/* The first listen line replaces the default. */
+			listen_clear(&cfg->listen[0]);
+			cfg->nlisten = 0;
+			listen_default = false;
+		}
+		if (set_value(cfg, k, val, &why) == -1) {
+			snprintf(err, errlen, "%s:%u: %s: %s", path, lineno, key,
+			    why);
+			goto fail;
+		}
+	}
+	if (ferror(fp)) {
+		snprintf(err, errlen, "%s: read error", path);
+		goto fail;
+	}
+	free(line);
+	fclose(fp);
+	return 0;
+
+bad_byte:
+	snprintf(err, errlen, "%s:%u: control character or NUL in line", path, lineno);
+fail:
+	free(line);
+	fclose(fp);
+	return -1;
+}
+
+static void
+print_duration(FILE *fp, const char *name, unsigned ms)
+{
+	if (ms % 1000 == 0)
+		fprintf(fp, "%s = %us\n", name, ms / 1000);
+	else
+		fprintf(fp, "%s = %ums\n", name, ms);
+}
+
+void
+config_print(const struct config *cfg, FILE *fp)
+{
+	size_t	i;
+
+	for (i = 0; i < cfg->nlisten; i++)
+		fprintf(fp, "listen = %s\n", cfg->listen[i].text);
+	fprintf(fp, "map_name = %s\n", cfg->map_name);
+	fprintf(fp, "cache_dir = %s\n", cfg->cache_dir);
+	fprintf(fp, "control_socket = %s\n", cfg->control_socket);
+	fprintf(fp, "control_socket_mode = %04o\n", cfg->control_socket_mode);
+	fprintf(fp, "control_group = %s\n",
+	    cfg->control_group ? cfg->control_group : "");
+	fprintf(fp, "unix_socket_mode = %04o\n", cfg->unix_socket_mode);
+	fprintf(fp, "user = %s\n", cfg->user ? cfg->user : "");
+	fprintf(fp, "group = %s\n", cfg->group ? cfg->group : "");
+	fprintf(fp, "log_level = %s\n", log_level_name(cfg->log_level));
+	fprintf(fp, "dns_servers =");
+	for (i = 0; i < cfg->ndns_servers; i++)
+		fprintf(fp, "%s%s", i ? ", " : " ", cfg->dns_servers[i]);
+	fprintf(fp, "\n");
+	print_duration(fp, "dns_timeout", cfg->dns_timeout_ms);
+	fprintf(fp, "dns_tries = %u\n", cfg->dns_tries);
+	print_duration(fp, "http_connect_timeout", cfg->http_connect_timeout_ms);
+	print_duration(fp, "http_timeout", cfg->http_timeout_ms);
+	fprintf(fp, "ca_file = %s\n", cfg->ca_file ? cfg->ca_file : "");
+	print_duration(fp, "query_wait", cfg->query_wait_ms);
+	print_duration(fp, "idle_timeout", cfg->idle_timeout_ms);
+	print_duration(fp, "request_timeout", cfg->request_timeout_ms);
+	print_duration(fp, "shutdown_timeout", cfg->shutdown_timeout_ms);
+	fprintf(fp, "max_connections = %u\n", cfg->max_connections);
+	fprintf(fp, "max_lookups = %u\n", cfg->max_lookups);
+	fprintf(fp, "max_waiters = %u\n", cfg->max_waiters);
+}

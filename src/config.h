@@ -1,0 +1,87 @@
+/*
+ * config.h: mta-stsd.conf -> struct config.
+ *
+ * The file is "key = value" lines with "#" comments.  Every key has a
+ * built-in default, so the daemon runs with no file at all.  An unknown
+ * key, a bad value or a duplicate is an error reported as
+ * "FILE:LINE: what is wrong"; the struct is read-only once loaded.
+ * Keys are described by one table in config.c, so adding one is a line.
+ */
+#ifndef MTASTSD_CONFIG_H
+#define MTASTSD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "log.h"
+
+#define CONFIG_MAX_LISTEN	16
+#define CONFIG_MAX_DNS_SERVERS	8
+#define CONFIG_MAX_LINE		1024
+#define CONFIG_ERR_MAX		512
+
+#define CONFIG_DEFAULT_FILE	SYSCONFDIR "/mta-stsd.conf"
+#define CONFIG_DEFAULT_LISTEN	"127.0.0.1:8461"
+
+enum config_listen_kind {
+	CONFIG_LISTEN_INET,
+	CONFIG_LISTEN_UNIX
+};
+
+struct config_listen {
+	enum config_listen_kind	 kind;
+	char			*text;	/* owned: as written in the file */
+	char			*host;	/* owned: numeric address; NULL for unix */
+	char			*port;	/* owned: decimal port; NULL for unix */
+	char			*path;	/* owned: socket path; NULL for inet */
+};
+
+struct config {
+	struct config_listen	 listen[CONFIG_MAX_LISTEN];
+	size_t			 nlisten;
+	char			*map_name;	/* owned */
+	char			*cache_dir;	/* owned */
+	char			*control_socket; /* owned */
+	unsigned		 control_socket_mode;
+	char			*control_group;	/* owned; NULL = daemon's group */
+	unsigned		 unix_socket_mode;
+	char			*user;		/* owned; NULL = keep uid */
+	char			*group;		/* owned; NULL = user's group */
+	enum log_level		 log_level;
+
+	char			*dns_servers[CONFIG_MAX_DNS_SERVERS]; /* owned */
+	size_t			 ndns_servers;	/* 0 = /etc/resolv.conf */
+	unsigned		 dns_timeout_ms;
+	unsigned		 dns_tries;
+	unsigned		 http_connect_timeout_ms;
+	unsigned		 http_timeout_ms;
+	char			*ca_file;	/* owned; NULL = system store */
+
+	unsigned		 query_wait_ms;
+	unsigned		 idle_timeout_ms;
+	unsigned		 request_timeout_ms;
+	unsigned		 shutdown_timeout_ms;
+	unsigned		 max_connections; /* 0 = from RLIMIT_NOFILE */
+	unsigned		 max_lookups;
+	unsigned		 max_waiters;
+};
+
+/* Fill in the built-in defaults (heap copies; config_clear frees). */
+void	config_init(struct config *);
+void	config_clear(struct config *);
+
+/*
+ * Read path into cfg (which holds defaults).  Returns 0, or -1 with
+ * "FILE:LINE: what is wrong" (or "FILE: error") in err.  When must_exist
+ * is false a missing file leaves the defaults in place.
+ */
+int	config_load(struct config *, const char *, bool, char *, size_t);
+
+/* Print every effective setting as "key = value" lines. */
+void	config_print(const struct config *, FILE *);
+
+/* Parse "10", "10s", "500ms", "5m", "2h", "1d" into milliseconds. */
+int	config_parse_duration(const char *, unsigned long long *);
+
+#endif

@@ -1,0 +1,380 @@
+/*
+ * main.c: mta-stsd start-up and wiring: options, configuration, state
+ * directories, sockets, privilege drop, signals and the event loop.
+ * Everything here runs once; the work happens in the modules it wires.
+ */
+#include "autoconfig.h"
+
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "buf.h"
+#include "config.h"
+#include "log.h"
+#include "lookup.h"
+#include "server.h"
+
+#define EXIT_RUNTIME	1
+#define EXIT_USAGE	2
+
+/* Descriptors kept back from max_connections for our own files. */
+#define MAIN_FD_RESERVE	64
+#define MAIN_MIN_CONNS	16
+
+struct daemon_state {
+	struct event_base	*base;		/* owned */
+	struct server		*server;	/* owned */
+	struct lookup_engine	*lookups;	/* owned */
+	struct event		*sig_term;	/* owned */
+	struct event		*sig_int;	/* owned */
+	struct event		*sig_hup;	/* owned */
+	bool			 stopping;
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: mta-stsd [-dfhnV] [-c file]\n"
+	    "  -c file  configuration file (default %s)\n"
+	    "  -d       debug logging\n"
+	    "  -f       stay in the foreground, log to stderr\n"
+	    "  -n       check the configuration, print the effective "
+	    "settings, exit\n"
+	    "  -V       print the version and exit\n"
+	    "  -h       this help\n", CONFIG_DEFAULT_FILE);
+}
+
+/*
+ * Raise the soft open-files limit to the hard limit and derive the
+ * connection cap from it.
+ */
+static unsigned
+limits_setup(const struct config *cfg)
+{
+	struct rlimit	rl;
+	rlim_t		avail, reserve;
+	unsigned	max;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		fatal("getrlimit");
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit NOFILE %llu",
+			    (unsigned long long)rl.rlim_max);
+		if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+			fatal("getrlimit");
+	}
+	reserve = MAIN_FD_RESERVE + (rlim_t)cfg->max_lookups;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > UINT_MAX)
+		avail = UINT_MAX;
+	else if (rl.rlim_cur > reserve + MAIN_MIN_CONNS)
+		avail = rl.rlim_cur - reserve;
+	else
+		avail = rl.rlim_cur > 2 * MAIN_MIN_CONNS ?
+		    rl.rlim_cur / 2 : MAIN_MIN_CONNS;
+	max = (unsigned)avail;
+	if (cfg->max_connections == 0)
+		return max;
+	if (cfg->max_connections > max) {
+		log_warnx("config max_connections=%u above what "
+		    "RLIMIT_NOFILE=%llu allows, using %u",
+		    cfg->max_connections, (unsigned long long)rl.rlim_cur, max);
+		return max;
+	}
+	return cfg->max_connections;
+}
+
+static int
+dir_ensure(const char *path, mode_t mode, uid_t uid, gid_t gid, bool chown_it)
+{
+	struct stat	st;
+
+	if (mkdir(path, mode) == 0) {
+		log_info("created directory %s mode=%04o", path,
+		    (unsigned)mode);
+		if (chown_it && chown(path, uid, gid) == -1) {
+			log_err("chown %s", path);
+			return -1;
+		}
+	} else if (errno != EEXIST) {
+		log_err("cannot create directory %s", path);
+		return -1;
+	}
+	if (stat(path, &st) == -1) {
+		log_err("stat %s", path);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_errx("%s exists and is not a directory", path);
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+dirname_of(const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+
+	if (slash == NULL || slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+struct identity {
+	bool	drop;
+	uid_t	uid;
+	gid_t	gid;
+};
+
+static int
+identity_lookup(const struct config *cfg, struct identity *id)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+
+	memset(id, 0, sizeof(*id));
+	if (cfg->user == NULL) {
+		if (geteuid() == 0)
+			log_warnx("running as root: set user in the "
+			    "configuration to drop privileges");
+		return 0;
+	}
+	if ((pw = getpwnam(cfg->user)) == NULL) {
+		log_errx("user %s: no such user", cfg->user);
+		return -1;
+	}
+	id->uid = pw->pw_uid;
+	id->gid = pw->pw_gid;
+	if (cfg->group != NULL) {
+		if ((gr = getgrnam(cfg->group)) == NULL) {
+			log_errx("group %s: no such group", cfg->group);
+			return -1;
+		}
+		id->gid = gr->gr_gid;
+	}
+	if (geteuid() != 0) {
+		if (geteuid() != id->uid) {
+			log_errx("user %s configured but not started as root",
+			    cfg->user);
+			return -1;
+		}
+		return 0;
+	}
+	id->drop = true;
+	return 0;
+}
+
+static void
+privileges_drop(const struct identity *id, const char *user)
+{
+	uid_t	ruid, euid, suid;
+	gid_t	rgid, egid, sgid;
+
+	if (!id->drop)
+		return;
+	if (setgroups(1, &id->gid) == -1)
+		fatal("setgroups");
+	if (setresgid(id->gid, id->gid, id->gid) == -1)
+		fatal("setresgid");
+	if (setresuid(id->uid, id->uid, id->uid) == -1)
+		fatal("setresuid");
+	if (getresgid(&rgid, &egid, &sgid) == -1 || rgid != id->gid ||
+	    egid != id->gid || sgid != id->gid)
+		fatalx("gid not dropped");
+	if (getresuid(&ruid, &euid, &suid) == -1 || ruid != id->uid ||
+	    euid != id->uid || suid != id->uid)
+		fatalx("uid not dropped");
+	if (setuid(0) != -1)
+		fatalx("could regain root after dropping privileges");
+	log_info("privileges dropped user=%s uid=%u gid=%u", user,
+	    (unsigned)id->uid, (unsigned)id->gid);
+}
+
+static void
+main_on_stopped(void *arg)
+{
+	struct daemon_state	*ds = arg;
+
+	event_base_loopexit(ds->base, NULL);
+}
+
+static void
+main_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon_state	*ds = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		log_info("signal HUP: reload is not supported yet, "
+		    "configuration unchanged");
+		return;
+	}
+	if (ds->stopping) {
+		log_info("signal %s again, still stopping",
+		    sig == SIGTERM ? "TERM" : "INT");
+		return;
+	}
+	ds->stopping = true;
+	log_info("signal %s: stopping", sig == SIGTERM ? "TERM" : "INT");
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, "STOPPING=1");
+#endif
+	server_shutdown(ds->server, main_on_stopped, ds);
+}
+
+static struct event *
+signal_add(struct daemon_state *ds, int sig)
+{
+	struct event	*ev;
+
+	if ((ev = evsignal_new(ds->base, sig, main_on_signal, ds)) == NULL ||
+	    evsignal_add(ev, NULL) == -1)
+		fatalx("cannot install handler for signal %d", sig);
+	return ev;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config		 cfg;
+	struct daemon_state	 ds;
+	struct identity		 id;
+	const char		*conf_path = CONFIG_DEFAULT_FILE;
+	const char		*why = NULL;
+	char			 err[CONFIG_ERR_MAX];
+	char			*ctl_dir;
+	bool			 foreground = false, debug = false;
+	bool			 check_only = false, conf_given = false;
+	unsigned		 max_conns;
+	int			 ch;
+
+	while ((ch = getopt(argc, argv, "c:dfhnV")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf_path = optarg;
+			conf_given = true;
+			break;
+		case 'd':
+			debug = true;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'n':
+			check_only = true;
+			break;
+		case 'V':
+			printf("mta-stsd %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+
+	log_init("mta-stsd", 1, LOG_LEVEL_INFO);
+	config_init(&cfg);
+	if (config_load(&cfg, conf_path, conf_given, err, sizeof(err)) == -1) {
+		fprintf(stderr, "mta-stsd: %s\n", err);
+		config_clear(&cfg);
+		return EXIT_USAGE;
+	}
+	if (debug)
+		cfg.log_level = LOG_LEVEL_DEBUG;
+	if (check_only) {
+		config_print(&cfg, stdout);
+		config_clear(&cfg);
+		return 0;
+	}
+	log_init("mta-stsd", foreground, cfg.log_level);
+	signal(SIGPIPE, SIG_IGN);
+
+	max_conns = limits_setup(&cfg);
+	if (identity_lookup(&cfg, &id) == -1)
+		goto fail_cfg;
+	ctl_dir = dirname_of(cfg.control_socket);
+	if (dir_ensure(cfg.cache_dir, 0750, id.uid, id.gid, id.drop) == -1 ||
+	    dir_ensure(ctl_dir, 0755, id.uid, id.gid, id.drop) == -1) {
+		free(ctl_dir);
+		goto fail_cfg;
+	}
+	free(ctl_dir);
+
+	memset(&ds, 0, sizeof(ds));
+	if ((ds.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	if ((ds.lookups = lookup_engine_new(ds.base, &cfg, &why)) == NULL) {
+		log_errx("lookup engine: %s", why);
+		goto fail;
+	}
+	ds.server = server_new(ds.base, &cfg, ds.lookups, max_conns, err,
+	    sizeof(err));
+	if (ds.server == NULL) {
+		log_errx("%s", err);
+		goto fail;
+	}
+	privileges_drop(&id, cfg.user);
+
+	if (!foreground && daemon(0, 0) == -1)
+		fatal("daemon");
+	ds.sig_term = signal_add(&ds, SIGTERM);
+	ds.sig_int = signal_add(&ds, SIGINT);
+	ds.sig_hup = signal_add(&ds, SIGHUP);
+	server_start(ds.server);
+	log_info("started version=%s max_connections=%u map=%s",
+	    PACKAGE_VERSION, max_conns, cfg.map_name);
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, "READY=1");
+#endif
+
+	if (event_base_dispatch(ds.base) == -1)
+		log_errx("event loop failed");
+
+	server_free(ds.server);
+	lookup_engine_free(ds.lookups);
+	event_free(ds.sig_term);
+	event_free(ds.sig_int);
+	event_free(ds.sig_hup);
+	event_base_free(ds.base);
+	libevent_global_shutdown();
+	log_info("stopped");
+	config_clear(&cfg);
+	return 0;
+
+fail:
+	server_free(ds.server);
+	lookup_engine_free(ds.lookups);
+	event_base_free(ds.base);
+	libevent_global_shutdown();
+fail_cfg:
+	config_clear(&cfg);
+	return EXIT_RUNTIME;
+}

@@ -1,0 +1,711 @@
+/*
+ * server.c: socketmap listeners and connections.  See server.h.
+ *
+ * A connection is a small state machine driven by its bufferevent:
+ *
+ *	READING  --request-->  WAITING  --reply written-->  READING
+ *	   |                      |
+ *	   +--framing error--> CLOSING (reply flushed, then closed)
+ *
+ * While WAITING the connection keeps reading (to notice EOF and cancel
+ * its wait) but parses nothing, so pipelined requests are answered in
+ * order.  The read high-water mark bounds what one connection can make
+ * us buffer to one maximal request frame.
+ */
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "buf.h"
+#include "config.h"
+#include "log.h"
+#include "lookup.h"
+#include "netstring.h"
+#include "server.h"
+#include "socketmap.h"
+
+#define SERVER_MAX_UNKNOWN_MAPS	16	/* names remembered for warn-once */
+#define SERVER_LOG_BURST	10	/* malformed-request lines per window */
+#define SERVER_LOG_WINDOW	60	/* seconds */
+#define SERVER_WRITE_TIMEOUT_MS	30000
+#define SERVER_ACCEPT_PAUSE_MS	1000
+
+enum conn_state {
+	CONN_READING,
+	CONN_WAITING,
+	CONN_CLOSING
+};
+
+struct conn {
+	uint64_t		 id;
+	struct server		*srv;		/* borrowed */
+	struct bufferevent	*bev;		/* owned */
+	struct event		*req_timer;	/* owned: partial request */
+	struct lookup_wait	*wait;		/* owned; NULL unless WAITING */
+	enum conn_state		 state;
+	char			 peer[INET6_ADDRSTRLEN + 8];
+	TAILQ_ENTRY(conn)	 entry;
+};
+
+struct listener {
+	struct evconnlistener	*evl;		/* owned */
+	char			*unix_path;	/* owned; NULL for inet */
+	const char		*text;		/* borrowed from the config */
+};
+
+struct ratelim {
+	time_t		window;
+	unsigned	count;
+	unsigned	suppressed;
+};
+
+struct server {
+	struct event_base	*base;		/* borrowed */
+	const struct config	*cfg;		/* borrowed */
+	struct lookup_engine	*lookups;	/* borrowed */
+	struct listener		 listeners[CONFIG_MAX_LISTEN];
+	size_t			 nlisteners;
+	TAILQ_HEAD(, conn)	 conns;
+	size_t			 nconns;
+	unsigned		 max_conns;
+	uint64_t		 next_id;
+	bool			 accepting;
+	bool			 at_limit_logged;
+	bool			 shutting_down;
+	struct event		*accept_timer;	/* owned: resume after EMFILE */
+	struct event		*shutdown_timer; /* owned; NULL until shutdown */
+	server_done_fn		*done_fn;
+	void			*done_arg;	/* borrowed */
+	struct ratelim		 badreq_log;
+	char			*unknown_maps[SERVER_MAX_UNKNOWN_MAPS]; /* owned */
+	size_t			 nunknown_maps;
+	bool			 unknown_overflow_logged;
+};
+
+static void	conn_close(struct conn *);
+static void	conn_process(struct conn *);
+static void	server_set_accepting(struct server *, bool);
+
+static const char *
+conn_state_name(enum conn_state st)
+{
+	switch (st) {
+	case CONN_READING:
+		return "reading";
+	case CONN_WAITING:
+		return "waiting";
+	case CONN_CLOSING:
+		return "closing";
+	}
+	return "?";
+}
+
+static void
+conn_set_state(struct conn *c, enum conn_state st)
+{
+	log_debug("conn conn=%llu state=%s->%s", (unsigned long long)c->id,
+	    conn_state_name(c->state), conn_state_name(st));
+	c->state = st;
+}
+
+static struct timeval
+ms_to_tv(unsigned ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	return tv;
+}
+
+/* Log a malformed request, at most SERVER_LOG_BURST lines a window. */
+static void
+server_log_badreq(struct server *srv, struct conn *c, const char *why)
+{
+	struct ratelim	*rl = &srv->badreq_log;
+	time_t		 now = time(NULL);
+
+	if (now - rl->window >= SERVER_LOG_WINDOW) {
+		if (rl->suppressed > 0)
+			log_info("request malformed suppressed=%u "
+			    "window=%ds", rl->suppressed, SERVER_LOG_WINDOW);
+		rl->window = now;
+		rl->count = 0;
+		rl->suppressed = 0;
+	}
+	if (rl->count >= SERVER_LOG_BURST) {
+		rl->suppressed++;
+		return;
+	}
+	rl->count++;
+	log_info("request malformed conn=%llu peer=%s reason=\"%s\"",
+	    (unsigned long long)c->id, c->peer, why);
+}
+
+/* Warn once per unknown map name; answer it like the configured map. */
+static void
+server_check_map(struct server *srv, struct conn *c, struct span name)
+{
+	size_t	i;
+
+	if (span_eq_str(name, srv->cfg->map_name))
+		return;
+	for (i = 0; i < srv->nunknown_maps; i++)
+		if (span_eq_str(name, srv->unknown_maps[i]))
+			return;
+	if (srv->nunknown_maps == SERVER_MAX_UNKNOWN_MAPS) {
+		if (!srv->unknown_overflow_logged)
+			log_warnx("map unknown conn=%llu name=%s "
+			    "note=\"further unknown names not logged\"",
+			    (unsigned long long)c->id, log_esc(name));
+		srv->unknown_overflow_logged = true;
+		return;
+	}
+	srv->unknown_maps[srv->nunknown_maps++] = span_strdup(name);
+	log_warnx("map unknown conn=%llu name=%s configured=%s "
+	    "note=\"answered as the configured map; fix the socketmap "
+	    "table name in Postfix\"", (unsigned long long)c->id,
+	    log_esc(name), srv->cfg->map_name);
+}
+
+static void
+conn_write_reply(struct conn *c, enum socketmap_status st, struct span data)
+{
+	struct buf	out;
+
+	buf_init(&out, SOCKETMAP_MAX_REPLY + NETSTRING_MAX_DIGITS + 2);
+	if (socketmap_reply_encode(&out, st, data) == -1) {
+		/* Never send something odd: fall back to a temporary error. */
+		log_errx("reply unencodable conn=%llu status=%s",
+		    (unsigned long long)c->id, socketmap_status_name(st));
+		buf_reset(&out);
+		if (socketmap_reply_encode(&out, SOCKETMAP_TEMP,
+		    span_str("internal error")) == -1)
+			fatalx("server: cannot encode a fixed reply");
+	}
+	if (bufferevent_write(c->bev, out.p, out.len) == -1)
+		log_errx("reply write failed conn=%llu",
+		    (unsigned long long)c->id);
+	buf_clear(&out);
+}
+
+static void
+conn_on_answer(void *arg, enum socketmap_status st, struct span data)
+{
+	struct conn	*c = arg;
+	struct timeval	 idle = ms_to_tv(c->srv->cfg->idle_timeout_ms);
+	struct timeval	 wr = ms_to_tv(SERVER_WRITE_TIMEOUT_MS);
+
+	c->wait = NULL;
+	conn_write_reply(c, st, data);
+	if (c->srv->shutting_down) {
+		conn_set_state(c, CONN_CLOSING);
+		bufferevent_disable(c->bev, EV_READ);
+		return;
+	}
+	conn_set_state(c, CONN_READING);
+	bufferevent_set_timeouts(c->bev, &idle, &wr);
+	conn_process(c);
+}
+
+/* Parse and dispatch buffered requests until one must wait. */
+static void
+conn_process(struct conn *c)
+{
+	struct server		*srv = c->srv;
+	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	struct socketmap_request req;
+	struct span		 frame, payload;
+	size_t			 avail, consumed, fmax;
+	enum netstring_status	 ns;
+	const char		*why;
+	struct timeval		 tv;
+
+	fmax = netstring_frame_max(SOCKETMAP_MAX_REQUEST);
+	while (c->state == CONN_READING) {
+		avail = evbuffer_get_length(in);
+		if (avail == 0) {
+			evtimer_del(c->req_timer);
+			return;
+		}
+		if (avail > fmax)
+			avail = fmax;
+		frame = span_make(evbuffer_pullup(in, (ssize_t)avail), avail);
+		ns = netstring_decode(frame, SOCKETMAP_MAX_REQUEST, &payload,
+		    &consumed, &why);
+		switch (ns) {
+		case NETSTRING_MORE:
+			/* A half-written request gets request_timeout. */
+			if (!evtimer_pending(c->req_timer, NULL)) {
+				tv = ms_to_tv(srv->cfg->request_timeout_ms);
+				evtimer_add(c->req_timer, &tv);
+			}
+			return;
+		case NETSTRING_TOO_LONG:
+		case NETSTRING_BAD:
+			/* The stream is out of sync: answer, then hang up. */
+			evtimer_del(c->req_timer);
+			server_log_badreq(srv, c, why);
+			conn_write_reply(c, SOCKETMAP_PERM, span_str(why));
+			conn_set_state(c, CONN_CLOSING);
+			bufferevent_disable(c->bev, EV_READ);
+			return;
+		case NETSTRING_OK:
+			break;
+		}
+		evtimer_del(c->req_timer);
+		if (socketmap_request_parse(payload, &req, &why) == -1) {
+			/* Framing is intact: answer PERM and read on. */
+			server_log_badreq(srv, c, why);
+			conn_write_reply(c, SOCKETMAP_PERM, span_str(why));
+			evbuffer_drain(in, consumed);
+			continue;
+		}
+		server_check_map(srv, c, req.name);
+		conn_set_state(c, CONN_WAITING);
+		/* No idle timeout while the answer is ours to give. */
+		tv = ms_to_tv(SERVER_WRITE_TIMEOUT_MS);
+		bufferevent_set_timeouts(c->bev, NULL, &tv);
+		c->wait = lookup_query(srv->lookups, req.key, c->id,
+		    conn_on_answer, c);
+		evbuffer_drain(in, consumed);
+	}
+}
+
+static void
+conn_on_read(struct bufferevent *bev, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)bev;
+	if (c->state == CONN_READING)
+		conn_process(c);
+}
+
+static void
+conn_on_write(struct bufferevent *bev, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)bev;
+	if (c->state == CONN_CLOSING)
+		conn_close(c);
+}
+
+static void
+conn_on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_TIMEOUT)
+		log_debug("conn timeout conn=%llu peer=%s state=%s",
+		    (unsigned long long)c->id, c->peer,
+		    conn_state_name(c->state));
+	else if (what & BEV_EVENT_ERROR)
+		log_debug("conn error conn=%llu peer=%s: %s",
+		    (unsigned long long)c->id, c->peer,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	conn_close(c);
+}
+
+static void
+conn_on_request_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)fd;
+	(void)what;
+	server_log_badreq(c->srv, c, "request not completed in time");
+	conn_close(c);
+}
+
+static void
+conn_close(struct conn *c)
+{
+	struct server	*srv = c->srv;
+
+	log_debug("conn close conn=%llu peer=%s", (unsigned long long)c->id,
+	    c->peer);
+	if (c->wait != NULL)
+		lookup_cancel(c->wait);
+	TAILQ_REMOVE(&srv->conns, c, entry);
+	srv->nconns--;
+	event_free(c->req_timer);
+	bufferevent_free(c->bev);
+	free(c);
+	if (srv->shutting_down) {
+		if (srv->nconns == 0 && srv->done_fn != NULL) {
+			server_done_fn	*fn = srv->done_fn;
+
+			srv->done_fn = NULL;
+			fn(srv->done_arg);
+		}
+		return;
+	}
+	if (!srv->accepting && srv->nconns < srv->max_conns &&
+	    !evtimer_pending(srv->accept_timer, NULL)) {
+		log_info("connections below limit max=%u, accepting again",
+		    srv->max_conns);
+		srv->at_limit_logged = false;
+		server_set_accepting(srv, true);
+	}
+}
+
+static void
+peer_name(const struct sockaddr *sa, char *out, size_t len)
+{
+	char	host[INET6_ADDRSTRLEN];
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr, host, sizeof(host));
+		snprintf(out, len, "%s:%u", host, ntohs(((const struct
+		    sockaddr_in *)(const void *)sa)->sin_port));
+		break;
+	case AF_INET6:
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr, host, sizeof(host));
+		snprintf(out, len, "[%s]:%u", host, ntohs(((const struct
+		    sockaddr_in6 *)(const void *)sa)->sin6_port));
+		break;
+	default:
+		snprintf(out, len, "unix");
+		break;
+	}
+}
+
+static void
+server_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct server	*srv = arg;
+	struct conn	*c;
+	struct timeval	 idle = ms_to_tv(srv->cfg->idle_timeout_ms);
+	struct timeval	 wr = ms_to_tv(SERVER_WRITE_TIMEOUT_MS);
+
+	(void)evl;
+	(void)salen;
+	if (srv->shutting_down || srv->nconns >= srv->max_conns) {
+		evutil_closesocket(fd);
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->id = ++srv->next_id;
+	c->srv = srv;
+	c->state = CONN_READING;
+	peer_name(sa, c->peer, sizeof(c->peer));
+	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->req_timer = evtimer_new(srv->base, conn_on_request_timeout, c);
+	if (c->bev == NULL || c->req_timer == NULL) {
+		log_errx("conn setup failed peer=%s", c->peer);
+		if (c->bev != NULL)
+			bufferevent_free(c->bev);
+		else
+			evutil_closesocket(fd);
+		if (c->req_timer != NULL)
+			event_free(c->req_timer);
+		free(c);
+		return;
+	}
+	bufferevent_setcb(c->bev, conn_on_read, conn_on_write, conn_on_event,
+	    c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0,
+	    netstring_frame_max(SOCKETMAP_MAX_REQUEST));
+	bufferevent_set_timeouts(c->bev, &idle, &wr);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
+	srv->nconns++;
+	log_debug("conn open conn=%llu peer=%s", (unsigned long long)c->id,
+	    c->peer);
+	if (srv->nconns >= srv->max_conns) {
+		if (!srv->at_limit_logged)
+			log_warnx("connections at limit max=%u, "
+			    "not accepting until one closes", srv->max_conns);
+		srv->at_limit_logged = true;
+		server_set_accepting(srv, false);
+	}
+}
+
+static void
+server_set_accepting(struct server *srv, bool on)
+{
+	size_t	i;
+
+	for (i = 0; i < srv->nlisteners; i++) {
+		if (on)
+			evconnlistener_enable(srv->listeners[i].evl);
+		else
+			evconnlistener_disable(srv->listeners[i].evl);
+	}
+	srv->accepting = on;
+}
+
+static void
+server_on_accept_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*srv = arg;
+
+	(void)fd;
+	(void)what;
+	if (!srv->shutting_down && srv->nconns < srv->max_conns)
+		server_set_accepting(srv, true);
+}
+
+static void
+server_on_accept_error(struct evconnlistener *evl, void *arg)
+{
+	struct server	*srv = arg;
+	struct timeval	 tv = ms_to_tv(SERVER_ACCEPT_PAUSE_MS);
+	int		 err = EVUTIL_SOCKET_ERROR();
+
+	(void)evl;
+	/* Out of descriptors or similar: back off instead of spinning. */
+	log_errx("accept failed: %s; pausing %d ms",
+	    evutil_socket_error_to_string(err), SERVER_ACCEPT_PAUSE_MS);
+	server_set_accepting(srv, false);
+	evtimer_add(srv->accept_timer, &tv);
+}
+
+static int
+listener_open(struct server *srv, const struct config_listen *cl,
+    char *err, size_t errlen)
+{
+	struct listener		*l = &srv->listeners[srv->nlisteners];
+	struct sockaddr_storage	 ss;
+	struct sockaddr_un	*sun;
+	struct addrinfo		 hints, *res = NULL;
+	struct stat		 st;
+	socklen_t		 sslen;
+	unsigned		 flags;
+	int			 rc;
+	mode_t			 old;
+
+	memset(&ss, 0, sizeof(ss));
+	memset(l, 0, sizeof(*l));
+	l->text = cl->text;
+	flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
+	    LEV_OPT_REUSEABLE | LEV_OPT_DISABLED;
+	switch (cl->kind) {
+	case CONFIG_LISTEN_UNIX:
+		sun = (struct sockaddr_un *)&ss;
+		sun->sun_family = AF_UNIX;
+		if (strlen(cl->path) >= sizeof(sun->sun_path)) {
+			snprintf(err, errlen, "listen %s: path too long",
+			    cl->text);
+			return -1;
+		}
+		memcpy(sun->sun_path, cl->path, strlen(cl->path) + 1);
+		sslen = sizeof(*sun);
+		/* Replace a stale socket, never any other kind of file. */
+		if (lstat(cl->path, &st) == 0) {
+			if (!S_ISSOCK(st.st_mode)) {
+				snprintf(err, errlen, "listen %s: exists and is "
+				    "not a socket", cl->text);
+				return -1;
+			}
+			unlink(cl->path);
+		}
+		flags &= ~LEV_OPT_REUSEABLE;
+		old = umask((mode_t)(~srv->cfg->unix_socket_mode & 0777));
+		l->evl = evconnlistener_new_bind(srv->base, server_on_accept,
+		    srv, flags, 128, (struct sockaddr *)&ss, (int)sslen);
+		umask(old);
+		if (l->evl == NULL) {
+			snprintf(err, errlen, "listen %s: %s", cl->text,
+			    strerror(errno));
+			return -1;
+		}
+		if (chmod(cl->path, (mode_t)srv->cfg->unix_socket_mode) == -1) {
+			snprintf(err, errlen, "listen %s: chmod: %s", cl->text,
+			    strerror(errno));
+			evconnlistener_free(l->evl);
+			return -1;
+		}
+		l->unix_path = xstrdup(cl->path);
+		break;
+	case CONFIG_LISTEN_INET:
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+		hints.ai_socktype = SOCK_STREAM;
+		if ((rc = getaddrinfo(cl->host, cl->port, &hints, &res)) != 0) {
+			snprintf(err, errlen, "listen %s: %s", cl->text,
+			    gai_strerror(rc));
+			return -1;
+		}
+		if (res->ai_family == AF_INET6)
+			flags |= LEV_OPT_BIND_IPV6ONLY;
+		l->evl = evconnlistener_new_bind(srv->base, server_on_accept,
+		    srv, flags, 128, res->ai_addr, (int)res->ai_addrlen);
+		freeaddrinfo(res);
+		if (l->evl == NULL) {
+			snprintf(err, errlen, "listen %s: %s", cl->text,
+			    strerror(errno));
+			return -1;
+		}
+		break;
+	}
+	evconnlistener_set_error_cb(l->evl, server_on_accept_error);
+	srv->nlisteners++;
+	return 0;
+}
+
+struct server *
+server_new(struct event_base *base, const struct config *cfg,
+    struct lookup_engine *le, unsigned max_conns, char *err, size_t errlen)
+{
+	struct server	*srv;
+	size_t		 i;
+
+	srv = xcalloc(1, sizeof(*srv));
+	srv->base = base;
+	srv->cfg = cfg;
+	srv->lookups = le;
+	srv->max_conns = max_conns;
+	TAILQ_INIT(&srv->conns);
+	srv->accept_timer = evtimer_new(base, server_on_accept_timer, srv);
+	if (srv->accept_timer == NULL)
+		fatalx("server: evtimer_new failed");
+	for (i = 0; i < cfg->nlisten; i++) {
+		if (listener_open(srv, &cfg->listen[i], err, errlen) == -1) {
+			server_free(srv);
+			return NULL;
+		}
+	}
+	return srv;
+}
+
+void
+server_start(struct server *srv)
+{
+	size_t	i;
+
+	server_set_accepting(srv, true);
+	for (i = 0; i < srv->nlisteners; i++)
+		log_info("listening on %s", srv->listeners[i].text);
+}
+
+static void
+server_on_shutdown_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*srv = arg;
+	struct conn	*c;
+
+	(void)fd;
+	(void)what;
+	if (srv->nconns > 0)
+		log_info("shutdown closing connections=%zu after timeout",
+		    srv->nconns);
+	while ((c = TAILQ_FIRST(&srv->conns)) != NULL)
+		conn_close(c);
+	if (srv->done_fn != NULL) {
+		server_done_fn	*fn = srv->done_fn;
+
+		srv->done_fn = NULL;
+		fn(srv->done_arg);
+	}
+}
+
+static void
+listeners_close(struct server *srv)
+{
+	size_t	i;
+
+	for (i = 0; i < srv->nlisteners; i++) {
+		evconnlistener_free(srv->listeners[i].evl);
+		if (srv->listeners[i].unix_path != NULL) {
+			unlink(srv->listeners[i].unix_path);
+			free(srv->listeners[i].unix_path);
+		}
+	}
+	srv->nlisteners = 0;
+	srv->accepting = false;
+}
+
+void
+server_shutdown(struct server *srv, server_done_fn *fn, void *arg)
+{
+	struct conn	*c, *next;
+	struct timeval	 tv = ms_to_tv(srv->cfg->shutdown_timeout_ms);
+
+	if (srv->shutting_down)
+		return;
+	srv->shutting_down = true;
+	srv->done_fn = fn;
+	srv->done_arg = arg;
+	listeners_close(srv);
+	evtimer_del(srv->accept_timer);
+	/* Idle connections go now; busy ones after their reply is out. */
+	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->state == CONN_READING &&
+		    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+			conn_close(c);
+		else if (c->state == CONN_READING) {
+			conn_set_state(c, CONN_CLOSING);
+			bufferevent_disable(c->bev, EV_READ);
+		}
+	}
+	if (srv->done_fn == NULL)
+		return;		/* the last conn_close() already called it */
+	if (srv->nconns == 0) {
+		srv->done_fn = NULL;
+		fn(arg);
+		return;
+	}
+	srv->shutdown_timer = evtimer_new(srv->base, server_on_shutdown_timer,
+	    srv);
+	if (srv->shutdown_timer == NULL)
+		fatalx("server: evtimer_new failed");
+	evtimer_add(srv->shutdown_timer, &tv);
+}
+
+void
+server_free(struct server *srv)
+{
+	struct conn	*c;
+	size_t		 i;
+
+	if (srv == NULL)
+		return;
+	srv->shutting_down = true;
+	srv->done_fn = NULL;
+	while ((c = TAILQ_FIRST(&srv->conns)) != NULL)
+		conn_close(c);
+	listeners_close(srv);
+	if (srv->accept_timer != NULL)
+		event_free(srv->accept_timer);
+	if (srv->shutdown_timer != NULL)
+		event_free(srv->shutdown_timer);
+	for (i = 0; i < srv->nunknown_maps; i++)
+		free(srv->unknown_maps[i]);
+	free(srv);
+}
+
+size_t
+server_connections(const struct server *srv)
+{
+	return srv->nconns;
+}

@@ -1,0 +1,40 @@
+/*
+ * server.h: the socketmap listeners and client connections.
+ *
+ * Owns the listening sockets and every client connection.  Each
+ * connection reads netstring requests one at a time, hands the key to
+ * the lookup engine and writes the replies back in order.  Every
+ * connection has an idle timeout, a request timeout and a capped input
+ * buffer; at max_connections the server stops accepting until a slot
+ * frees.  Only this module touches socketmap client sockets.
+ */
+#ifndef MTASTSD_SERVER_H
+#define MTASTSD_SERVER_H
+
+#include <stddef.h>
+
+struct event_base;
+struct config;
+struct lookup_engine;
+struct server;
+
+typedef void server_done_fn(void *);
+
+/*
+ * Open every configured listener (before privileges are dropped).
+ * Keeps base, cfg and le, which must outlive the server.  Returns NULL
+ * with a message in err on failure.
+ */
+struct server	*server_new(struct event_base *, const struct config *,
+		    struct lookup_engine *, unsigned, char *, size_t);
+/* Start accepting connections. */
+void		 server_start(struct server *);
+/*
+ * Stop accepting, let replies in flight finish for at most
+ * shutdown_timeout, then close everything and call fn (from the loop).
+ */
+void		 server_shutdown(struct server *, server_done_fn *, void *);
+void		 server_free(struct server *);
+size_t		 server_connections(const struct server *);
+
+#endif

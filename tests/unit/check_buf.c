@@ -1,0 +1,118 @@
+/*
+ * check_buf.c: spans, capped buffers, digit parsing.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "buf.h"
+
+struct u64_case {
+	const char	*name;
+	const char	*in;
+	size_t		 maxdigits;
+	bool		 no_lead_zero;
+	int		 want;
+	uint64_t	 value;
+};
+
+static const struct u64_case u64_cases[] = {
+	{ "zero", "0", 10, true, 0, 0 },
+	{ "ten digits", "4294967295", 10, true, 0, 4294967295ULL },
+	{ "eleven digits", "12345678901", 10, true, -1, 0 },
+	{ "leading zero refused", "012", 10, true, -1, 0 },
+	{ "leading zero allowed", "012", 10, false, 0, 12 },
+	{ "empty", "", 10, true, -1, 0 },
+	{ "sign", "+1", 10, true, -1, 0 },
+	{ "minus", "-1", 10, true, -1, 0 },
+	{ "space", "1 2", 10, true, -1, 0 },
+	{ "uint64 max", "18446744073709551615", 20, true, 0, UINT64_MAX },
+	{ "uint64 overflow", "18446744073709551616", 20, true, -1, 0 },
+	{ "uint64 overflow big", "99999999999999999999", 20, true, -1, 0 },
+};
+
+START_TEST(test_u64_table)
+{
+	const struct u64_case	*c = &u64_cases[_i];
+	uint64_t		 v = 99;
+	int			 got;
+
+	got = span_to_u64(span_str(c->in), c->maxdigits, c->no_lead_zero, &v);
+	ck_assert_msg(got == c->want, "case %s: got %d, want %d", c->name, got,
+	    c->want);
+	if (got == 0)
+		ck_assert_msg(v == c->value, "case %s: got %llu, want %llu",
+		    c->name, (unsigned long long)v,
+		    (unsigned long long)c->value);
+}
+END_TEST
+
+START_TEST(test_buf_cap)
+{
+	struct buf	b;
+	size_t		i;
+
+	buf_init(&b, 100);
+	for (i = 0; i < 100; i++)
+		ck_assert_int_eq(buf_add_byte(&b, 'x'), 0);
+	ck_assert_int_eq(buf_add_byte(&b, 'y'), -1);
+	ck_assert_uint_eq(b.len, 100);
+	ck_assert_uint_le(b.cap, 100);
+	buf_consume(&b, 60);
+	ck_assert_uint_eq(b.len, 40);
+	ck_assert_int_eq(buf_add(&b, "0123456789012345678901234567890123456789"
+	    "0123456789012345678901234567890123456789", 61), -1);
+	ck_assert_int_eq(buf_add_u64(&b, 42), 0);
+	ck_assert(b.p[40] == '4' && b.p[41] == '2');
+	buf_clear(&b);
+	buf_clear(&b);	/* twice is harmless */
+}
+END_TEST
+
+START_TEST(test_span_helpers)
+{
+	struct span	s = span_str("  \tkey: value \t");
+	char		*d;
+
+	ck_assert(span_eq_str(span_trim_wsp(s), "key: value"));
+	ck_assert_int_eq(span_find(s, ':'), 6);
+	ck_assert_int_eq(span_find(s, '='), -1);
+	ck_assert(span_starts_with(span_str("v=STSv1;"), "v=STSv1"));
+	ck_assert(!span_starts_with(span_str("v=STS"), "v=STSv1"));
+	ck_assert_uint_eq(span_tail(s, 100).len, 0);
+	ck_assert_uint_eq(span_head(s, 3).len, 3);
+	d = span_strdup(span_make("ab\0c", 4));
+	ck_assert(d[0] == 'a' && d[4] == '\0');
+	free(d);
+	ck_assert(ascii_lower('Q') == 'q' && ascii_lower(0xc4) == 0xc4);
+	ck_assert(!ascii_is_alpha(0xe9) && !ascii_is_digit('/'));
+}
+END_TEST
+
+static Suite *
+buf_suite(void)
+{
+	Suite	*s = suite_create("buf");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_loop_test(tc, test_u64_table, 0,
+	    sizeof(u64_cases) / sizeof(u64_cases[0]));
+	tcase_add_test(tc, test_buf_cap);
+	tcase_add_test(tc, test_span_helpers);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(buf_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
