@@ -28,8 +28,10 @@
 
 #include "buf.h"
 #include "config.h"
+#include "fetch.h"
 #include "log.h"
 #include "lookup.h"
+#include "resolver.h"
 #include "server.h"
 
 #define EXIT_RUNTIME	1
@@ -43,6 +45,8 @@ struct daemon_state {
 	struct event_base	*base;		/* owned */
 	struct server		*server;	/* owned */
 	struct lookup_engine	*lookups;	/* owned */
+	struct resolver		*resolver;	/* owned */
+	struct fetcher		*fetcher;	/* owned */
 	struct event		*sig_term;	/* owned */
 	struct event		*sig_int;	/* owned */
 	struct event		*sig_hup;	/* owned */
@@ -260,6 +264,8 @@ main(int argc, char *argv[])
 	struct config		 cfg;
 	struct daemon_state	 ds;
 	struct identity		 id;
+	struct resolver_opts	 ropts;
+	struct fetch_opts	 fopts;
 	const char		*conf_path = CONFIG_DEFAULT_FILE;
 	const char		*why = NULL;
 	char			 err[CONFIG_ERR_MAX];
@@ -329,9 +335,33 @@ main(int argc, char *argv[])
 	free(ctl_dir);
 
 	memset(&ds, 0, sizeof(ds));
+	memset(&ropts, 0, sizeof(ropts));
+	ropts.servers = (const char *const *)cfg.dns_servers;
+	ropts.nservers = cfg.ndns_servers;
+	ropts.timeout_ms = cfg.dns_timeout_ms;
+	ropts.tries = cfg.dns_tries;
+	memset(&fopts, 0, sizeof(fopts));
+	fopts.ca_file = cfg.ca_file;
+	fopts.user_agent = "mta-stsd/" PACKAGE_VERSION;
+	fopts.connect_timeout_ms = cfg.http_connect_timeout_ms;
+	fopts.total_timeout_ms = cfg.http_timeout_ms;
+	fopts.max_fetches = cfg.max_lookups;
 	if ((ds.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
-	if ((ds.lookups = lookup_engine_new(ds.base, &cfg, &why)) == NULL) {
+	if (fetch_global_init() == -1) {
+		log_errx("libcurl initialisation failed");
+		goto fail;
+	}
+	if ((ds.resolver = resolver_new(ds.base, &ropts, &why)) == NULL) {
+		log_errx("resolver: %s", why);
+		goto fail;
+	}
+	if ((ds.fetcher = fetcher_new(ds.base, &fopts, &why)) == NULL) {
+		log_errx("fetcher: %s", why);
+		goto fail;
+	}
+	if ((ds.lookups = lookup_engine_new(ds.base, &cfg, ds.resolver,
+	    ds.fetcher, &why)) == NULL) {
 		log_errx("lookup engine: %s", why);
 		goto fail;
 	}
@@ -360,10 +390,13 @@ main(int argc, char *argv[])
 
 	server_free(ds.server);
 	lookup_engine_free(ds.lookups);
+	fetcher_free(ds.fetcher);
+	resolver_free(ds.resolver);
 	event_free(ds.sig_term);
 	event_free(ds.sig_int);
 	event_free(ds.sig_hup);
 	event_base_free(ds.base);
+	fetch_global_cleanup();
 	libevent_global_shutdown();
 	log_info("stopped");
 	config_clear(&cfg);
@@ -372,7 +405,10 @@ main(int argc, char *argv[])
 fail:
 	server_free(ds.server);
 	lookup_engine_free(ds.lookups);
+	fetcher_free(ds.fetcher);
+	resolver_free(ds.resolver);
 	event_base_free(ds.base);
+	fetch_global_cleanup();
 	libevent_global_shutdown();
 fail_cfg:
 	config_clear(&cfg);
