@@ -556,8 +556,10 @@ world_dns_count() {
 
 # --- nginx -----------------------------------------------------------------
 
-# world_site HOST [options]: add a server block for https://HOST (needs
-# world_nginx_start or world_nginx_reload afterwards).  Options:
+# world_site HOST [options]: add (or redefine) the server block for
+# https://HOST; world_nginx_start or world_nginx_reload applies it.  The
+# first site on an address is the default server there (its certificate
+# goes to unknown SNI names).  Options:
 #	--body FILE       serve FILE (default: a valid enforce policy with
 #	                  mx mail.<HOST minus "mta-sts.">); the file is read on
 #	                  every request, so it can be changed mid-test
@@ -624,8 +626,7 @@ world_site() {
 	else
 		act="return $status;"
 	fi
-	_world_nsites=$((_world_nsites + 1))
-	conf=$WORLD/nginx/sites/$(printf '%03d' "$_world_nsites")-$host.conf
+	conf=$(_world_site_conf "$host")
 	{
 		echo "server {"
 		for l in "${listens[@]}"; do
@@ -669,6 +670,20 @@ world_site() {
 		echo "	}"
 		echo "}"
 	} >"$conf"
+}
+
+# _world_site_conf HOST: the config file of HOST's server block (the same
+# one again when a site is redefined, so its order is kept).
+_world_site_conf() {
+	local f
+	for f in "$WORLD"/nginx/sites/*-"$1".conf; do
+		if [ -e "$f" ]; then
+			echo "$f"
+			return
+		fi
+	done
+	_world_nsites=$((_world_nsites + 1))
+	printf '%s/nginx/sites/%03d-%s.conf\n' "$WORLD" "$_world_nsites" "$1"
 }
 
 # _world_zone_addr HOST TYPE ADDR: add HOST TYPE ADDR unless present.
