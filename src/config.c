@@ -24,6 +24,8 @@ enum config_type {
 	CONFIG_T_OPT_PATH,	/* absolute path, or empty for "none" */
 	CONFIG_T_OPT_NAME,	/* user or group name, or empty */
 	CONFIG_T_DURATION,	/* milliseconds in an unsigned */
+	CONFIG_T_SECONDS,	/* whole seconds in a uint32_t */
+	CONFIG_T_SIZE,		/* bytes in a uint64_t: 512M, 1G */
 	CONFIG_T_UINT,
 	CONFIG_T_MODE,		/* octal file mode */
 	CONFIG_T_LOGLEVEL,
@@ -41,6 +43,7 @@ struct config_key {
 
 #define OFF(m)	offsetof(struct config, m)
 #define DAY_MS	86400000ULL
+#define DAY_S	86400ULL
 
 static const struct config_key config_keys[] = {
 	{ "listen", CONFIG_T_LISTEN, OFF(listen), 0, 0 },
@@ -73,6 +76,22 @@ static const struct config_key config_keys[] = {
 	    0, 1000000 },
 	{ "max_lookups", CONFIG_T_UINT, OFF(max_lookups), 1, 1000000 },
 	{ "max_waiters", CONFIG_T_UINT, OFF(max_waiters), 1, 1000000 },
+	{ "cache_map_size", CONFIG_T_SIZE, OFF(cache_map_size),
+	    1ULL << 20, 1ULL << 40 },
+	{ "txt_ttl_min", CONFIG_T_SECONDS, OFF(txt_ttl_min), 0, DAY_S },
+	{ "txt_ttl_max", CONFIG_T_SECONDS, OFF(txt_ttl_max), 1, 7 * DAY_S },
+	{ "negative_ttl", CONFIG_T_SECONDS, OFF(negative_ttl), 0, DAY_S },
+	{ "failure_ttl", CONFIG_T_SECONDS, OFF(failure_ttl), 0, DAY_S },
+	{ "retry_min", CONFIG_T_SECONDS, OFF(retry_min), 1, DAY_S },
+	{ "retry_max", CONFIG_T_SECONDS, OFF(retry_max), 1, 7 * DAY_S },
+	{ "check_interval", CONFIG_T_SECONDS, OFF(check_interval), 1,
+	    30 * DAY_S },
+	{ "refresh_scan", CONFIG_T_SECONDS, OFF(refresh_scan), 1, DAY_S },
+	{ "refresh_concurrency", CONFIG_T_UINT, OFF(refresh_concurrency),
+	    1, 10000 },
+	{ "unused_after", CONFIG_T_SECONDS, OFF(unused_after), 1,
+	    3650 * DAY_S },
+	{ "usage_flush", CONFIG_T_SECONDS, OFF(usage_flush), 1, DAY_S },
 };
 
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
@@ -210,6 +229,41 @@ str_slot(struct config *cfg, const struct config_key *k)
 	return (char **)(void *)((char *)cfg + k->off);
 }
 
+static uint32_t *
+u32_slot(struct config *cfg, const struct config_key *k)
+{
+	return (uint32_t *)(void *)((char *)cfg + k->off);
+}
+
+static uint64_t *
+u64_slot(struct config *cfg, const struct config_key *k)
+{
+	return (uint64_t *)(void *)((char *)cfg + k->off);
+}
+
+/* size = 1*DIGIT ["K" / "M" / "G"]  (binary multiples; bare = bytes) */
+static int
+parse_size(const char *s, uint64_t *out)
+{
+	size_t		n = strspn(s, "0123456789");
+	uint64_t	v, mult = 1;
+
+	if (span_to_u64(span_make(s, n), 12, false, &v) == -1)
+		return -1;
+	if (s[n] == '\0')
+		mult = 1;
+	else if (strcmp(s + n, "K") == 0 || strcmp(s + n, "k") == 0)
+		mult = 1ULL << 10;
+	else if (strcmp(s + n, "M") == 0 || strcmp(s + n, "m") == 0)
+		mult = 1ULL << 20;
+	else if (strcmp(s + n, "G") == 0 || strcmp(s + n, "g") == 0)
+		mult = 1ULL << 30;
+	else
+		return -1;
+	*out = v * mult;	/* 12 digits times 2^30 fits in 64 bits */
+	return 0;
+}
+
 static unsigned *
 uint_slot(struct config *cfg, const struct config_key *k)
 {
@@ -266,6 +320,29 @@ set_value(struct config *cfg, const struct config_key *k, const char *val,
 			return -1;
 		}
 		*uint_slot(cfg, k) = (unsigned)v;
+		return 0;
+	case CONFIG_T_SECONDS:
+		if (config_parse_duration(val, &v) == -1 || v % 1000 != 0) {
+			*why = "expected a duration in whole seconds such as "
+			    "300, 5m, 1d";
+			return -1;
+		}
+		if (v / 1000 < k->min || v / 1000 > k->max) {
+			*why = "duration out of range";
+			return -1;
+		}
+		*u32_slot(cfg, k) = (uint32_t)(v / 1000);
+		return 0;
+	case CONFIG_T_SIZE:
+		if (parse_size(val, &u) == -1) {
+			*why = "expected a size such as 512M or 1G";
+			return -1;
+		}
+		if (u < k->min || u > k->max) {
+			*why = "size out of range";
+			return -1;
+		}
+		*u64_slot(cfg, k) = u;
 		return 0;
 	case CONFIG_T_UINT:
 		if (span_to_u64(span_str(val), 10, true, &u) == -1) {
@@ -362,6 +439,18 @@ config_init(struct config *cfg)
 	cfg->max_connections = 0;
 	cfg->max_lookups = 1000;
 	cfg->max_waiters = 1000;
+	cfg->cache_map_size = 1ULL << 30;
+	cfg->txt_ttl_min = 1;
+	cfg->txt_ttl_max = 86400;
+	cfg->negative_ttl = 300;
+	cfg->failure_ttl = 60;
+	cfg->retry_min = 300;
+	cfg->retry_max = 3600;
+	cfg->check_interval = 86400;
+	cfg->refresh_scan = 600;
+	cfg->refresh_concurrency = 16;
+	cfg->unused_after = 30 * 86400;
+	cfg->usage_flush = 60;
 }
 
 void
@@ -535,4 +624,17 @@ config_print(const struct config *cfg, FILE *fp)
 	fprintf(fp, "max_connections = %u\n", cfg->max_connections);
 	fprintf(fp, "max_lookups = %u\n", cfg->max_lookups);
 	fprintf(fp, "max_waiters = %u\n", cfg->max_waiters);
+	fprintf(fp, "cache_map_size = %lluM\n",
+	    (unsigned long long)(cfg->cache_map_size >> 20));
+	fprintf(fp, "txt_ttl_min = %us\n", cfg->txt_ttl_min);
+	fprintf(fp, "txt_ttl_max = %us\n", cfg->txt_ttl_max);
+	fprintf(fp, "negative_ttl = %us\n", cfg->negative_ttl);
+	fprintf(fp, "failure_ttl = %us\n", cfg->failure_ttl);
+	fprintf(fp, "retry_min = %us\n", cfg->retry_min);
+	fprintf(fp, "retry_max = %us\n", cfg->retry_max);
+	fprintf(fp, "check_interval = %us\n", cfg->check_interval);
+	fprintf(fp, "refresh_scan = %us\n", cfg->refresh_scan);
+	fprintf(fp, "refresh_concurrency = %u\n", cfg->refresh_concurrency);
+	fprintf(fp, "unused_after = %us\n", cfg->unused_after);
+	fprintf(fp, "usage_flush = %us\n", cfg->usage_flush);
 }

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "log.h"
@@ -65,6 +66,20 @@ struct config {
 	unsigned		 max_connections; /* 0 = from RLIMIT_NOFILE */
 	unsigned		 max_lookups;
 	unsigned		 max_waiters;
+
+	/* Policy cache (seconds unless noted). */
+	uint64_t		 cache_map_size;	/* bytes */
+	uint32_t		 txt_ttl_min;
+	uint32_t		 txt_ttl_max;
+	uint32_t		 negative_ttl;
+	uint32_t		 failure_ttl;
+	uint32_t		 retry_min;
+	uint32_t		 retry_max;
+	uint32_t		 check_interval;
+	uint32_t		 refresh_scan;
+	unsigned		 refresh_concurrency;
+	uint32_t		 unused_after;
+	uint32_t		 usage_flush;
 };
 
 /* Fill in the built-in defaults (heap copies; config_clear frees). */

@@ -1,35 +1,43 @@
 /*
  * lookup.c: the lookup engine.  See lookup.h.
  *
- * One struct lookup exists per domain being discovered; it sits in a
- * hash table by domain so concurrent queries join it.  Each query is a
- * struct lookup_wait: attached to a lookup with a query_wait timer, or
- * detached with an answer ready to be delivered from the event loop.
+ * One struct lookup exists per domain being discovered or re-checked;
+ * it sits in a hash table by domain so concurrent queries join it.  Each
+ * query is a struct lookup_wait: attached to a lookup with a query_wait
+ * timer, or detached with an answer ready to be delivered from the event
+ * loop.  A lookup that starts from a valid cached policy carries a copy
+ * of it: every failure on the way ends in that policy.
  *
- *	TXT ----ok----> ADDR ----ok----> FETCH ----> DONE
- *	 |               |                 |
- *	 +--none/fail----+-------fail------+-------> DONE
+ *	TXT --new id--> ADDR ----ok----> FETCH ----> DONE
+ *	 |                |                |
+ *	 +--same id / none / fail ---------+-------> DONE
  */
 #include <sys/queue.h>
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
 #include "buf.h"
+#include "cache.h"
 #include "config.h"
 #include "dnsmsg.h"
 #include "domain.h"
 #include "fetch.h"
 #include "log.h"
 #include "lookup.h"
+#include "memo.h"
+#include "reply.h"
 #include "resolver.h"
+#include "schedule.h"
 #include "socketmap.h"
 #include "sts_policy.h"
 #include "sts_txt.h"
@@ -37,22 +45,16 @@
 #define LOOKUP_HASH_SIZE	1024	/* buckets; lookups in flight chain */
 #define LOOKUP_MAX_REPLY	32768	/* policy text: 100 mx * 254 bytes */
 #define LOOKUP_TXT_PREFIX_LEN	9	/* "_mta-sts." */
+#define LOOKUP_NEG_MAX		100000	/* negative results remembered */
+#define LOOKUP_USAGE_MAX	100000	/* last-query times before a flush */
+#define LOOKUP_SUMMARY_MAX	256
+#define LOOKUP_REASON_MAX	512	/* cut to CACHE_MAX_FAILURE when kept */
 
 enum lookup_state {
 	LOOKUP_TXT,
 	LOOKUP_ADDR,
 	LOOKUP_FETCH,
 	LOOKUP_DONE
-};
-
-/* What discovery concluded; lookup_reply() maps it to the wire. */
-enum lookup_outcome {
-	LOOKUP_NOT_APPLICABLE,	/* not a domain: probe, IP literal, bad key */
-	LOOKUP_NO_POLICY,	/* no valid STSv1 TXT record */
-	LOOKUP_FAILED,		/* could not tell: DNS, HTTPS, bad policy */
-	LOOKUP_POLICY,		/* a valid policy; its mode decides */
-	LOOKUP_BUSY,		/* a limit was reached */
-	LOOKUP_WAIT_TIMEOUT	/* query_wait ran out */
 };
 
 struct lookup;
@@ -78,6 +80,13 @@ struct lookup {
 	char			 host[DOMAIN_MAX_NAME + 1]; /* mta-sts.DOMAIN */
 	enum lookup_state	 state;
 	struct sts_txt		 txt;
+	uint32_t		 txt_ttl;
+	bool			 have_cached;	/* cached is a valid policy */
+	struct cache_record	 cached;	/* owned */
+	bool			 renew;		/* refetch even if id is same */
+	lookup_bg_fn		*bg_fn;		/* NULL unless background */
+	void			*bg_arg;	/* borrowed */
+	char			 summary[LOOKUP_SUMMARY_MAX];
 	struct resolver_query	*rq;		/* owned; NULL unless TXT/ADDR */
 	struct fetch		*fq;		/* owned; NULL unless FETCH */
 	struct lookup_wait_list	 waiters;
@@ -91,14 +100,20 @@ LIST_HEAD(lookup_list, lookup);
 struct lookup_engine {
 	struct event_base	*base;		/* borrowed */
 	const struct config	*cfg;		/* borrowed */
+	struct cache		*cache;		/* borrowed */
 	struct resolver		*res;		/* borrowed */
 	struct fetcher		*fet;		/* borrowed */
+	struct schedule_config	 sc;
 	struct lookup_list	 table[LOOKUP_HASH_SIZE];
 	size_t			 nlookups;
 	uint64_t		 next_id;
 	struct lookup_wait_list	 detached;	/* answers not yet delivered */
+	struct memo		*neg;		/* owned: negative results */
+	struct memo		*usage;		/* owned: last-query times */
+	struct event		*usage_timer;	/* owned */
 	bool			 busy_logged;
 	uint64_t		 busy_suppressed;
+	uint64_t		 rnd;
 	struct lookup_stats	 stats;
 };
 
@@ -138,6 +153,22 @@ hash_name(const char *s)
 	return h;
 }
 
+/* Jitter only: xorshift64, seeded at start. */
+static uint32_t
+lookup_random(struct lookup_engine *le)
+{
+	le->rnd ^= le->rnd << 13;
+	le->rnd ^= le->rnd >> 7;
+	le->rnd ^= le->rnd << 17;
+	return (uint32_t)(le->rnd >> 32);
+}
+
+static int64_t
+now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
 static struct lookup_list *
 bucket_of(struct lookup_engine *le, const char *domain)
 {
@@ -165,42 +196,31 @@ elapsed_ms(const struct timespec *since)
 	    (double)(now.tv_nsec - since->tv_nsec) / 1e6;
 }
 
-/*
- * The one mapping from a decision to the socketmap reply.  Only an
- * enforce policy yields a policy string: Postfix has no level that
- * tests without enforcing, so testing and none leave Postfix's default.
- */
 static enum socketmap_status
-lookup_reply(enum lookup_outcome out, const struct sts_policy *pol,
+lookup_reply(enum reply_outcome out, const struct sts_policy *pol,
     struct buf *data)
 {
-	const char	*why;
+	enum socketmap_status	 st;
+	const char		*why;
 
-	buf_reset(data);
-	switch (out) {
-	case LOOKUP_POLICY:
-		switch (pol->mode) {
-		case STS_MODE_ENFORCE:
-			if (sts_policy_postfix(pol, data, &why) == 0)
-				return SOCKETMAP_OK;
-			/* Never downgrade an enforce domain by accident. */
-			log_errx("reply build failed: %s", why);
-			buf_reset(data);
-			buf_add_str(data, "policy reply could not be built");
-			return SOCKETMAP_TEMP;
-		case STS_MODE_TESTING:
-		case STS_MODE_NONE:
-			return SOCKETMAP_NOTFOUND;
-		}
-		return SOCKETMAP_NOTFOUND;
-	case LOOKUP_NOT_APPLICABLE:
-	case LOOKUP_NO_POLICY:
-	case LOOKUP_FAILED:
-	case LOOKUP_BUSY:
-	case LOOKUP_WAIT_TIMEOUT:
-		return SOCKETMAP_NOTFOUND;
-	}
-	return SOCKETMAP_NOTFOUND;
+	st = reply_build(out, pol, data, &why);
+	if (why != NULL)
+		log_errx("reply build failed: %s", why);
+	return st;
+}
+
+/*
+ * A failed re-check keeps the cached policy; it is retried with
+ * back-off.  Otherwise the id is due again when the TXT TTL runs out.
+ */
+static bool
+recheck_due(struct lookup_engine *le, const char *domain,
+    const struct cache_record *rec, int64_t now)
+{
+	if (rec->failures > 0)
+		return now >= schedule_retry_at(&le->sc, rec->last_failure,
+		    rec->failures, hash_name(domain));
+	return schedule_txt_due(&le->sc, rec->txt_checked, rec->txt_ttl, now);
 }
 
 static void
@@ -238,8 +258,8 @@ wait_deliver(struct lookup_wait *w, enum socketmap_status st, struct span data)
 	void		*arg = w->arg;
 
 	stats_count_reply(w->engine, st);
-	log_debug("reply conn=%" PRIu64 " status=%s",
-	    w->conn_id, socketmap_status_name(st));
+	log_debug("reply conn=%" PRIu64 " status=%s", w->conn_id,
+	    socketmap_status_name(st));
 	wait_free(w);
 	fn(arg, st, data);
 }
@@ -261,7 +281,8 @@ lookup_on_detached(evutil_socket_t fd, short what, void *arg)
 
 /* Queue an answer for delivery from the event loop. */
 static void
-wait_answer_later(struct lookup_wait *w, enum lookup_outcome out)
+wait_answer_later(struct lookup_wait *w, enum reply_outcome out,
+    const struct sts_policy *pol)
 {
 	if (w->ev != NULL)
 		event_free(w->ev);
@@ -269,7 +290,7 @@ wait_answer_later(struct lookup_wait *w, enum lookup_outcome out)
 	if (w->ev == NULL)
 		fatalx("lookup: event_new failed");
 	w->lk = NULL;
-	w->st = lookup_reply(out, NULL, &w->data);
+	w->st = lookup_reply(out, pol, &w->data);
 	TAILQ_INSERT_TAIL(&w->engine->detached, w, entry);
 	event_active(w->ev, 0, 0);
 }
@@ -289,10 +310,14 @@ lookup_on_wait_timeout(evutil_socket_t fd, short what, void *arg)
 	w->lk = NULL;
 	w->engine->stats.wait_timeouts++;
 	log_info("query wait expired conn=%" PRIu64 " lookup=%" PRIu64
-	    " domain=%s state=%s waited_ms=%u", w->conn_id, lk->id, lk->domain,
-	    lookup_state_name(lk->state), w->engine->cfg->query_wait_ms);
+	    " domain=%s state=%s waited_ms=%u cached=%s", w->conn_id, lk->id,
+	    lk->domain, lookup_state_name(lk->state),
+	    w->engine->cfg->query_wait_ms, lk->have_cached ? "yes" : "no");
 	buf_init(&data, LOOKUP_MAX_REPLY);
-	st = lookup_reply(LOOKUP_WAIT_TIMEOUT, NULL, &data);
+	if (lk->have_cached)
+		st = lookup_reply(REPLY_POLICY, &lk->cached.policy, &data);
+	else
+		st = lookup_reply(REPLY_WAIT_TIMEOUT, NULL, &data);
 	wait_deliver(w, st, buf_span(&data));
 	buf_clear(&data);
 }
@@ -310,15 +335,16 @@ lookup_free(struct lookup *lk)
 		TAILQ_REMOVE(&lk->waiters, w, entry);
 		wait_free(w);
 	}
+	cache_record_clear(&lk->cached);
 	free(lk);
 }
 
 /*
  * Discovery is over: take the lookup out of the table, answer every
- * waiter with the same reply, free it.
+ * waiter with the same reply, tell a background requester, free it.
  */
 static void
-lookup_finish(struct lookup *lk, enum lookup_outcome out,
+lookup_finish(struct lookup *lk, enum reply_outcome out,
     const struct sts_policy *pol)
 {
 	struct lookup_engine	*le = lk->engine;
@@ -347,8 +373,100 @@ lookup_finish(struct lookup *lk, enum lookup_outcome out,
 		w->lk = NULL;
 		wait_deliver(w, st, buf_span(&data));
 	}
+	if (lk->bg_fn != NULL)
+		lk->bg_fn(lk->bg_arg, st, buf_span(&data), lk->summary);
 	buf_clear(&data);
+	cache_record_clear(&lk->cached);
 	free(lk);
+}
+
+static void lookup_summary(struct lookup *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A one-line summary for a background requester; cut if too long. */
+static void
+lookup_summary(struct lookup *lk, const char *fmt, ...)
+{
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(lk->summary, sizeof(lk->summary), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		lk->summary[0] = '\0';
+}
+
+static void
+lookup_store(struct lookup *lk, const struct cache_record *rec)
+{
+	struct lookup_engine	*le = lk->engine;
+
+	if (cache_put(le->cache, lk->domain, rec) == -1) {
+		le->stats.cache_errors++;
+		log_errx("cache write failed domain=%s", lk->domain);
+	}
+}
+
+/* Keep only printable ASCII of a reason for the record. */
+static void
+copy_reason(char *dst, size_t size, const char *src)
+{
+	size_t	i, o = 0;
+
+	for (i = 0; src[i] != '\0' && o + 1 < size; i++)
+		dst[o++] = ascii_is_print((uint8_t)src[i]) ? src[i] : '?';
+	dst[o] = '\0';
+}
+
+/*
+ * Something failed.  With a valid cached policy, note the failure in the
+ * record (logging only when the failure changes), keep serving the
+ * policy and retry with back-off.  Without one, remember the failure in
+ * memory so the next queries do not hammer the remote.
+ */
+static void
+lookup_failed(struct lookup *lk, const char *reason, const char *failed_id)
+{
+	struct lookup_engine	*le = lk->engine;
+	struct cache_record	*rec = &lk->cached;
+	struct memo_entry	*me;
+	int64_t			 now = now_s();
+	char			 text[CACHE_MAX_FAILURE + 1];
+
+	copy_reason(text, sizeof(text), reason);
+	lookup_summary(lk, "failed: %s", text);
+	if (lk->have_cached) {
+		le->stats.stale_served++;
+		if (rec->failures == 0 || strcmp(rec->failure, text) != 0)
+			log_warnx("policy kept domain=%s id=%s expires_in=%llds "
+			    "reason=\"%s\"", lk->domain, rec->id,
+			    (long long)(schedule_policy_expires(rec->fetched,
+			    rec->policy.max_age) - now), text);
+		rec->failures++;
+		rec->last_failure = now;
+		memcpy(rec->failure, text, sizeof(text));
+		if (failed_id != NULL)
+			memcpy(rec->failed_id, failed_id, strlen(failed_id) + 1);
+		rec->next_refresh = schedule_retry_at(&le->sc, now,
+		    rec->failures, lookup_random(le));
+		lookup_store(lk, rec);
+		lookup_finish(lk, REPLY_POLICY, &rec->policy);
+		return;
+	}
+	me = memo_put(le->neg, lk->domain);
+	me->until = now + le->cfg->failure_ttl;
+	me->kind = REPLY_FAILED;
+	if (failed_id != NULL) {
+		if (strcmp(me->failed_id, failed_id) == 0)
+			me->failures++;
+		else
+			me->failures = 1;
+		memcpy(me->failed_id, failed_id, strlen(failed_id) + 1);
+		me->retry_at = schedule_retry_at(&le->sc, now, me->failures,
+		    lookup_random(le));
+	}
+	lookup_finish(lk, REPLY_FAILED, NULL);
 }
 
 static void
@@ -356,34 +474,60 @@ lookup_on_fetch(void *arg, const struct fetch_result *res)
 {
 	struct lookup		*lk = arg;
 	struct lookup_engine	*le = lk->engine;
-	struct sts_policy	 pol;
+	struct cache_record	 rec;
 	const char		*why;
+	char			 reason[LOOKUP_REASON_MAX];
+	int64_t			 now = now_s();
 
 	lk->fq = NULL;
 	if (res->status != FETCH_OK) {
 		le->stats.fetch_failed++;
 		log_warnx("policy fetch failed lookup=%" PRIu64 " domain=%s "
 		    "id=%s status=%s reason=\"%s\"", lk->id, lk->domain,
-		    lk->txt.id, fetch_status_name(res->status),
-		    res->reason);
-		lookup_finish(lk, LOOKUP_FAILED, NULL);
+		    lk->txt.id, fetch_status_name(res->status), res->reason);
+		snprintf(reason, sizeof(reason), "fetch: %s", res->reason);
+		lookup_failed(lk, reason, lk->txt.id);
 		return;
 	}
 	le->stats.fetch_ok++;
-	sts_policy_init(&pol);
-	if (sts_policy_parse(res->body, &pol, &why) == -1) {
+	cache_record_init(&rec);
+	if (sts_policy_parse(res->body, &rec.policy, &why) == -1) {
 		le->stats.policy_invalid++;
 		log_warnx("policy invalid lookup=%" PRIu64 " domain=%s id=%s "
 		    "reason=\"%s\"", lk->id, lk->domain, lk->txt.id, why);
-		lookup_finish(lk, LOOKUP_FAILED, NULL);
+		snprintf(reason, sizeof(reason), "invalid policy: %s", why);
+		cache_record_clear(&rec);
+		lookup_failed(lk, reason, lk->txt.id);
 		return;
 	}
+	memcpy(rec.id, lk->txt.id, lk->txt.id_len + 1);
+	rec.fetched = now;
+	rec.txt_checked = now;
+	rec.txt_ttl = lk->txt_ttl;
+	rec.last_query = now;
+	rec.next_refresh = schedule_next_refresh(&le->sc, now,
+	    rec.policy.max_age, now, now, lookup_random(le));
 	log_info("policy domain=%s mode=%s id=%s source=fetch max_age=%" PRIu32
 	    " mx=%zu lookup=%" PRIu64 " ms=%.0f", lk->domain,
-	    sts_mode_name(pol.mode), lk->txt.id, pol.max_age, pol.mx_count,
-	    lk->id, elapsed_ms(&lk->started));
-	lookup_finish(lk, LOOKUP_POLICY, &pol);
-	sts_policy_clear(&pol);
+	    sts_mode_name(rec.policy.mode), rec.id, rec.policy.max_age,
+	    rec.policy.mx_count, lk->id, elapsed_ms(&lk->started));
+	if (lk->have_cached && strcmp(lk->cached.id, rec.id) != 0) {
+		le->stats.policy_updates++;
+		log_info("policy updated domain=%s old_id=%s new_id=%s",
+		    lk->domain, lk->cached.id, rec.id);
+	}
+	/* Committed before any reply carries it. */
+	if (rec.policy.max_age == 0) {
+		/* Applies to this query only (RFC 8461 §3.2 max_age 0). */
+		if (cache_delete(le->cache, lk->domain) == -1)
+			le->stats.cache_errors++;
+	} else
+		lookup_store(lk, &rec);
+	memo_del(le->neg, lk->domain);
+	lookup_summary(lk, "policy fetched id=%s mode=%s max_age=%" PRIu32,
+	    rec.id, sts_mode_name(rec.policy.mode), rec.policy.max_age);
+	lookup_finish(lk, REPLY_POLICY, &rec.policy);
+	cache_record_clear(&rec);
 }
 
 static void
@@ -391,6 +535,7 @@ lookup_on_addrs(void *arg, const struct resolver_addr_result *res)
 {
 	struct lookup		*lk = arg;
 	const char		*addrs[RESOLVER_MAX_ADDRS];
+	char			 reason[LOOKUP_REASON_MAX];
 	size_t			 i;
 
 	lk->rq = NULL;
@@ -399,7 +544,9 @@ lookup_on_addrs(void *arg, const struct resolver_addr_result *res)
 		log_warnx("policy fetch failed lookup=%" PRIu64 " domain=%s "
 		    "id=%s status=dns reason=\"%s: %s\"", lk->id, lk->domain,
 		    lk->txt.id, lk->host, resolver_status_name(res->status));
-		lookup_finish(lk, LOOKUP_FAILED, NULL);
+		snprintf(reason, sizeof(reason), "fetch: %s does not resolve "
+		    "(%s)", lk->host, resolver_status_name(res->status));
+		lookup_failed(lk, reason, lk->txt.id);
 		return;
 	}
 	for (i = 0; i < res->naddrs && i < RESOLVER_MAX_ADDRS; i++)
@@ -409,6 +556,49 @@ lookup_on_addrs(void *arg, const struct resolver_addr_result *res)
 	    lookup_on_fetch, lk);
 }
 
+/* The TXT id is the cached one: confirm it, keep the policy. */
+static void
+lookup_confirm(struct lookup *lk)
+{
+	struct lookup_engine	*le = lk->engine;
+	struct cache_record	*rec = &lk->cached;
+	int64_t			 now = now_s();
+
+	if (rec->failures > 0)
+		log_info("policy recovered domain=%s id=%s after=%u failures",
+		    lk->domain, rec->id, rec->failures);
+	rec->txt_checked = now;
+	rec->txt_ttl = lk->txt_ttl;
+	rec->failures = 0;
+	rec->last_failure = 0;
+	rec->failure[0] = '\0';
+	rec->failed_id[0] = '\0';
+	rec->next_refresh = schedule_next_refresh(&le->sc, rec->fetched,
+	    rec->policy.max_age, now, now, lookup_random(le));
+	lookup_store(lk, rec);
+	log_debug("policy confirmed domain=%s id=%s ttl=%" PRIu32, lk->domain,
+	    rec->id, lk->txt_ttl);
+	lookup_summary(lk, "TXT id %s unchanged, cached policy kept",
+	    rec->id);
+	lookup_finish(lk, REPLY_POLICY, &rec->policy);
+}
+
+/* A failed fetch of this very id is retried no sooner than retry_at. */
+static bool
+lookup_backing_off(struct lookup *lk, int64_t now)
+{
+	struct lookup_engine	*le = lk->engine;
+	struct memo_entry	*me;
+
+	if (lk->have_cached)
+		return strcmp(lk->cached.failed_id, lk->txt.id) == 0 &&
+		    now < schedule_retry_at(&le->sc, lk->cached.last_failure,
+		    lk->cached.failures, hash_name(lk->domain));
+	me = memo_get(le->neg, lk->domain);
+	return me != NULL && strcmp(me->failed_id, lk->txt.id) == 0 &&
+	    now < me->retry_at;
+}
+
 static void
 lookup_on_txt(void *arg, const struct resolver_txt_result *res)
 {
@@ -416,8 +606,11 @@ lookup_on_txt(void *arg, const struct resolver_txt_result *res)
 	struct lookup_engine	*le = lk->engine;
 	const struct dnsmsg_txt_answer *a = res->answer;
 	struct sts_txt_record	 recs[DNSMSG_MAX_TXT_RECORDS];
+	struct memo_entry	*me;
 	enum sts_txt_status	 ts;
 	const char		*why = NULL;
+	char			 reason[LOOKUP_REASON_MAX];
+	int64_t			 now = now_s();
 	size_t			 i;
 
 	lk->rq = NULL;
@@ -430,7 +623,20 @@ lookup_on_txt(void *arg, const struct resolver_txt_result *res)
 		log_debug("lookup no record lookup=%" PRIu64 " domain=%s "
 		    "dns=%s", lk->id, lk->domain,
 		    resolver_status_name(res->status));
-		lookup_finish(lk, LOOKUP_NO_POLICY, NULL);
+		if (lk->have_cached) {
+			snprintf(reason, sizeof(reason), "TXT record gone (%s)",
+			    resolver_status_name(res->status));
+			lookup_failed(lk, reason, NULL);
+			return;
+		}
+		me = memo_put(le->neg, lk->domain);
+		me->kind = REPLY_NO_POLICY;
+		me->until = now + le->cfg->negative_ttl;
+		if (a != NULL && a->have_ttl && a->ttl < le->cfg->negative_ttl)
+			me->until = now + a->ttl;
+		lookup_summary(lk, "no TXT record (%s)",
+		    resolver_status_name(res->status));
+		lookup_finish(lk, REPLY_NO_POLICY, NULL);
 		return;
 	case RESOLVER_SERVFAIL:
 	case RESOLVER_REFUSED:
@@ -441,13 +647,16 @@ lookup_on_txt(void *arg, const struct resolver_txt_result *res)
 		    "dns=%s reason=\"%s\"", lk->id, lk->domain,
 		    resolver_status_name(res->status),
 		    res->why != NULL ? res->why : "");
-		lookup_finish(lk, LOOKUP_FAILED, NULL);
+		snprintf(reason, sizeof(reason), "TXT lookup failed (%s)",
+		    resolver_status_name(res->status));
+		lookup_failed(lk, reason, NULL);
 		return;
 	}
 	for (i = 0; i < a->nrecords; i++) {
 		recs[i].strings = &a->strings[a->records[i].first];
 		recs[i].nstrings = a->records[i].count;
 	}
+	lk->txt_ttl = a->have_ttl ? a->ttl : 0;
 	ts = sts_txt_select(recs, a->nrecords, &lk->txt, &why);
 	switch (ts) {
 	case STS_TXT_OK:
@@ -460,18 +669,53 @@ lookup_on_txt(void *arg, const struct resolver_txt_result *res)
 		log_info("txt no policy lookup=%" PRIu64 " domain=%s "
 		    "result=%s reason=\"%s\"", lk->id, lk->domain,
 		    sts_txt_status_name(ts), why != NULL ? why : "");
-		lookup_finish(lk, LOOKUP_NO_POLICY, NULL);
+		if (lk->have_cached) {
+			snprintf(reason, sizeof(reason), "no valid TXT record "
+			    "(%s)", sts_txt_status_name(ts));
+			lookup_failed(lk, reason, NULL);
+			return;
+		}
+		me = memo_put(le->neg, lk->domain);
+		me->kind = REPLY_NO_POLICY;
+		me->until = now + le->cfg->negative_ttl;
+		if (lk->txt_ttl < le->cfg->negative_ttl)
+			me->until = now + lk->txt_ttl;
+		lookup_summary(lk, "no valid TXT record (%s)",
+		    sts_txt_status_name(ts));
+		lookup_finish(lk, REPLY_NO_POLICY, NULL);
 		return;
 	}
 	le->stats.txt_ok++;
-	log_debug("txt lookup=%" PRIu64 " domain=%s id=%s", lk->id,
-	    lk->domain, lk->txt.id);
+	log_debug("txt lookup=%" PRIu64 " domain=%s id=%s ttl=%" PRIu32,
+	    lk->id, lk->domain, lk->txt.id, lk->txt_ttl);
+	if (lk->have_cached && strcmp(lk->cached.id, lk->txt.id) == 0 &&
+	    !lk->renew) {
+		lookup_confirm(lk);
+		return;
+	}
+	if (lookup_backing_off(lk, now)) {
+		le->stats.fetch_backoff++;
+		log_debug("fetch backing off domain=%s id=%s", lk->domain,
+		    lk->txt.id);
+		lookup_summary(lk, "fetch of id %s failed recently, not "
+		    "retried yet", lk->txt.id);
+		if (lk->have_cached)
+			lookup_finish(lk, REPLY_POLICY, &lk->cached.policy);
+		else
+			lookup_finish(lk, REPLY_FAILED, NULL);
+		return;
+	}
 	lookup_set_state(lk, LOOKUP_ADDR);
 	lk->rq = resolver_query_addrs(le->res, lk->host, lookup_on_addrs, lk);
 }
 
+/*
+ * Start a lookup of dn; rec (may be NULL) is a valid cached policy,
+ * moved into the lookup.
+ */
 static struct lookup *
-lookup_start(struct lookup_engine *le, const struct domain_name *dn)
+lookup_start(struct lookup_engine *le, const char *domain,
+    struct cache_record *rec, bool renew)
 {
 	struct lookup	*lk;
 	char		 qname[DOMAIN_MAX_NAME + 16];
@@ -480,42 +724,134 @@ lookup_start(struct lookup_engine *le, const struct domain_name *dn)
 	lk = xcalloc(1, sizeof(*lk));
 	lk->id = ++le->next_id;
 	lk->engine = le;
-	memcpy(lk->domain, dn->name, dn->len + 1);
+	n = snprintf(lk->domain, sizeof(lk->domain), "%s", domain);
+	if (n < 0 || (size_t)n >= sizeof(lk->domain))
+		fatalx("lookup: domain does not fit");
 	TAILQ_INIT(&lk->waiters);
+	cache_record_init(&lk->cached);
+	if (rec != NULL) {
+		lk->cached = *rec;
+		cache_record_init(rec);		/* moved */
+		lk->have_cached = true;
+		le->stats.rechecks++;
+	}
+	lk->renew = renew;
 	clock_gettime(CLOCK_MONOTONIC, &lk->started);
 	/* lookup_query() made sure both names fit. */
-	n = snprintf(lk->host, sizeof(lk->host), "mta-sts.%s", dn->name);
+	n = snprintf(lk->host, sizeof(lk->host), "mta-sts.%s", domain);
 	if (n < 0 || (size_t)n >= sizeof(lk->host))
 		fatalx("lookup: host name does not fit");
-	n = snprintf(qname, sizeof(qname), "_mta-sts.%s", dn->name);
+	n = snprintf(qname, sizeof(qname), "_mta-sts.%s", domain);
 	if (n < 0 || (size_t)n >= sizeof(qname))
 		fatalx("lookup: TXT name does not fit");
 	LIST_INSERT_HEAD(bucket_of(le, lk->domain), lk, hash_entry);
 	le->nlookups++;
 	le->stats.lookups++;
 	lk->state = LOOKUP_TXT;
-	log_debug("lookup start lookup=%" PRIu64 " domain=%s", lk->id,
-	    lk->domain);
+	log_debug("lookup start lookup=%" PRIu64 " domain=%s cached=%s",
+	    lk->id, lk->domain, lk->have_cached ? lk->cached.id : "none");
 	lk->rq = resolver_query_txt(le->res, qname, lookup_on_txt, lk);
 	return lk;
 }
 
+static void
+usage_collect(void *arg, const struct memo_entry *e)
+{
+	struct {
+		const char	**names;
+		int64_t		 *times;
+		size_t		  n;
+	} *acc = arg;
+
+	acc->names[acc->n] = e->domain;
+	acc->times[acc->n] = e->time;
+	acc->n++;
+}
+
+/* Write the batched last-query times in one transaction. */
+static void
+lookup_usage_flush(struct lookup_engine *le)
+{
+	struct {
+		const char	**names;
+		int64_t		 *times;
+		size_t		  n;
+	} acc;
+	size_t	count = memo_count(le->usage);
+
+	if (count == 0)
+		return;
+	acc.names = xcalloc(count, sizeof(*acc.names));
+	acc.times = xcalloc(count, sizeof(*acc.times));
+	acc.n = 0;
+	memo_foreach(le->usage, usage_collect, &acc);
+	if (cache_touch_batch(le->cache, acc.names, acc.times, acc.n) == -1) {
+		le->stats.cache_errors++;
+		log_errx("cache usage flush failed records=%zu", acc.n);
+	} else
+		log_debug("cache usage flushed records=%zu", acc.n);
+	free(acc.names);
+	free(acc.times);
+	memo_clear(le->usage);
+}
+
+static void
+lookup_on_usage_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	lookup_usage_flush(arg);
+}
+
+static void
+usage_touch(struct lookup_engine *le, const char *domain, int64_t now)
+{
+	if (memo_count(le->usage) >= LOOKUP_USAGE_MAX &&
+	    memo_get(le->usage, domain) == NULL)
+		lookup_usage_flush(le);
+	memo_put(le->usage, domain)->time = now;
+}
+
 struct lookup_engine *
 lookup_engine_new(struct event_base *base, const struct config *cfg,
-    struct resolver *res, struct fetcher *fet, const char **why)
+    struct cache *cache, struct resolver *res, struct fetcher *fet,
+    const char **why)
 {
 	struct lookup_engine	*le;
+	struct timeval		 tv;
+	struct timespec		 ts;
 	size_t			 i;
 
-	(void)why;
 	le = xcalloc(1, sizeof(*le));
 	le->base = base;
 	le->cfg = cfg;
+	le->cache = cache;
 	le->res = res;
 	le->fet = fet;
+	le->sc.txt_ttl_min = cfg->txt_ttl_min;
+	le->sc.txt_ttl_max = cfg->txt_ttl_max;
+	le->sc.retry_min = cfg->retry_min;
+	le->sc.retry_max = cfg->retry_max;
+	le->sc.check_interval = cfg->check_interval;
+	le->sc.jitter_pct = 10;
 	for (i = 0; i < LOOKUP_HASH_SIZE; i++)
 		LIST_INIT(&le->table[i]);
 	TAILQ_INIT(&le->detached);
+	le->neg = memo_new(LOOKUP_NEG_MAX);
+	le->usage = memo_new(LOOKUP_USAGE_MAX);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	le->rnd = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
+	    ((uint64_t)getpid() << 40) ^ 0x9e3779b97f4a7c15ULL;
+	le->usage_timer = event_new(base, -1, EV_PERSIST,
+	    lookup_on_usage_timer, le);
+	if (le->usage_timer == NULL) {
+		*why = "event_new failed";
+		lookup_engine_free(le);
+		return NULL;
+	}
+	tv.tv_sec = cfg->usage_flush;
+	tv.tv_usec = 0;
+	event_add(le->usage_timer, &tv);
 	return le;
 }
 
@@ -538,7 +874,42 @@ lookup_engine_free(struct lookup_engine *le)
 		TAILQ_REMOVE(&le->detached, w, entry);
 		wait_free(w);
 	}
+	if (le->usage != NULL && le->cache != NULL)
+		lookup_usage_flush(le);
+	if (le->usage_timer != NULL)
+		event_free(le->usage_timer);
+	memo_free(le->neg);
+	memo_free(le->usage);
 	free(le);
+}
+
+static void
+wait_attach(struct lookup_engine *le, struct lookup_wait *w,
+    struct lookup *lk)
+{
+	struct timeval	tv;
+
+	w->lk = lk;
+	TAILQ_INSERT_TAIL(&lk->waiters, w, entry);
+	lk->nwaiters++;
+	w->ev = evtimer_new(le->base, lookup_on_wait_timeout, w);
+	if (w->ev == NULL)
+		fatalx("lookup: evtimer_new failed");
+	tv.tv_sec = le->cfg->query_wait_ms / 1000;
+	tv.tv_usec = (suseconds_t)(le->cfg->query_wait_ms % 1000) * 1000;
+	evtimer_add(w->ev, &tv);
+}
+
+/* At a limit: the cached policy if any, else NOTFOUND. */
+static void
+wait_busy(struct lookup_engine *le, struct lookup_wait *w,
+    const struct cache_record *rec)
+{
+	le->stats.busy++;
+	if (rec != NULL)
+		wait_answer_later(w, REPLY_POLICY, &rec->policy);
+	else
+		wait_answer_later(w, REPLY_BUSY, NULL);
 }
 
 struct lookup_wait *
@@ -548,9 +919,13 @@ lookup_query(struct lookup_engine *le, struct span key, uint64_t conn_id,
 	struct lookup_wait	*w;
 	struct lookup		*lk;
 	struct domain_name	 dn;
+	struct cache_record	 rec;
+	struct memo_entry	*me;
 	enum domain_key_kind	 kind;
+	enum cache_status	 cs;
 	const char		*why = NULL;
-	struct timeval		 tv;
+	bool			 valid = false;
+	int64_t			 now = now_s();
 
 	le->stats.queries++;
 	w = xcalloc(1, sizeof(*w));
@@ -572,50 +947,78 @@ lookup_query(struct lookup_engine *le, struct span key, uint64_t conn_id,
 		    "%s", conn_id, log_esc(key), why != NULL ? why :
 		    kind == DOMAIN_KEY_PARENT_PROBE ? "parent-domain probe" :
 		    "IP literal");
-		wait_answer_later(w, LOOKUP_NOT_APPLICABLE);
+		wait_answer_later(w, REPLY_NOT_APPLICABLE, NULL);
 		return w;
 	}
 	log_debug("query conn=%" PRIu64 " key=%s domain=%s", conn_id,
 	    log_esc(key), dn.name);
 	if (dn.len > DOMAIN_MAX_NAME - LOOKUP_TXT_PREFIX_LEN) {
 		/* _mta-sts.DOMAIN would exceed 253 octets: no such record. */
-		le->stats.txt_none++;
-		wait_answer_later(w, LOOKUP_NO_POLICY);
+		wait_answer_later(w, REPLY_NO_POLICY, NULL);
 		return w;
 	}
 
+	/* A lookup in flight for the domain: share it. */
 	if ((lk = lookup_find(le, dn.name)) != NULL) {
 		if (lk->nwaiters >= le->cfg->max_waiters) {
-			le->stats.busy++;
 			log_info("lookup waiters at limit lookup=%" PRIu64
 			    " domain=%s max=%u", lk->id, lk->domain,
 			    le->cfg->max_waiters);
-			wait_answer_later(w, LOOKUP_BUSY);
+			wait_busy(le, w, lk->have_cached ? &lk->cached : NULL);
 			return w;
 		}
 		le->stats.joined++;
-	} else if (le->nlookups >= le->cfg->max_lookups) {
-		le->stats.busy++;
+		wait_attach(le, w, lk);
+		return w;
+	}
+
+	cache_record_init(&rec);
+	cs = cache_get(le->cache, dn.name, &rec);
+	switch (cs) {
+	case CACHE_HIT:
+		valid = schedule_policy_valid(rec.fetched, rec.policy.max_age,
+		    now);
+		break;
+	case CACHE_MISS:
+		break;
+	case CACHE_ERROR:
+		le->stats.cache_errors++;
+		break;
+	}
+	if (valid) {
+		usage_touch(le, dn.name, now);
+		if (!recheck_due(le, dn.name, &rec, now)) {
+			le->stats.cache_hits++;
+			wait_answer_later(w, REPLY_POLICY, &rec.policy);
+			cache_record_clear(&rec);
+			return w;
+		}
+	} else {
+		le->stats.cache_misses++;
+		cache_record_clear(&rec);
+		me = memo_get(le->neg, dn.name);
+		if (me != NULL && now < me->until) {
+			le->stats.negative_hits++;
+			wait_answer_later(w, me->kind == REPLY_NO_POLICY ?
+			    REPLY_NO_POLICY : REPLY_FAILED, NULL);
+			return w;
+		}
+	}
+
+	if (le->nlookups >= le->cfg->max_lookups) {
 		if (!le->busy_logged)
 			log_warnx("lookups at limit max=%u: new domains get "
 			    "the fallback answer", le->cfg->max_lookups);
 		else
 			le->busy_suppressed++;
 		le->busy_logged = true;
-		wait_answer_later(w, LOOKUP_BUSY);
+		wait_busy(le, w, valid ? &rec : NULL);
+		cache_record_clear(&rec);
 		return w;
-	} else
-		lk = lookup_start(le, &dn);
-
-	w->lk = lk;
-	TAILQ_INSERT_TAIL(&lk->waiters, w, entry);
-	lk->nwaiters++;
-	w->ev = evtimer_new(le->base, lookup_on_wait_timeout, w);
-	if (w->ev == NULL)
-		fatalx("lookup: evtimer_new failed");
-	tv.tv_sec = le->cfg->query_wait_ms / 1000;
-	tv.tv_usec = (suseconds_t)(le->cfg->query_wait_ms % 1000) * 1000;
-	evtimer_add(w->ev, &tv);
+	}
+	lk = lookup_start(le, dn.name, valid ? &rec : NULL, false);
+	cache_record_clear(&rec);
+	wait_attach(le, w, lk);
 	return w;
 }
 
@@ -630,6 +1033,56 @@ lookup_cancel(struct lookup_wait *w)
 	} else
 		TAILQ_REMOVE(&w->engine->detached, w, entry);
 	wait_free(w);
+}
+
+int
+lookup_background(struct lookup_engine *le, const char *domain, bool renew,
+    lookup_bg_fn *fn, void *arg)
+{
+	struct cache_record	 rec;
+	struct lookup		*lk;
+	bool			 valid = false;
+
+	if (lookup_find(le, domain) != NULL ||
+	    le->nlookups >= le->cfg->max_lookups ||
+	    strlen(domain) > DOMAIN_MAX_NAME - LOOKUP_TXT_PREFIX_LEN)
+		return -1;
+	cache_record_init(&rec);
+	if (cache_get(le->cache, domain, &rec) == CACHE_HIT)
+		valid = schedule_policy_valid(rec.fetched, rec.policy.max_age,
+		    now_s());
+	memo_del(le->neg, domain);
+	lk = lookup_start(le, domain, valid ? &rec : NULL, renew);
+	cache_record_clear(&rec);
+	lk->bg_fn = fn;
+	lk->bg_arg = arg;
+	le->stats.refreshes++;
+	return 0;
+}
+
+void
+lookup_forget(struct lookup_engine *le, const char *domain)
+{
+	if (domain == NULL)
+		memo_clear(le->neg);
+	else
+		memo_del(le->neg, domain);
+}
+
+enum socketmap_status
+lookup_peek(struct lookup_engine *le, const char *domain, struct buf *data)
+{
+	struct cache_record	 rec;
+	enum socketmap_status	 st;
+
+	cache_record_init(&rec);
+	if (cache_get(le->cache, domain, &rec) == CACHE_HIT &&
+	    schedule_policy_valid(rec.fetched, rec.policy.max_age, now_s()))
+		st = lookup_reply(REPLY_POLICY, &rec.policy, data);
+	else
+		st = lookup_reply(REPLY_NO_POLICY, NULL, data);
+	cache_record_clear(&rec);
+	return st;
 }
 
 const struct lookup_stats *

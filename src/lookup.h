@@ -1,15 +1,26 @@
 /*
  * lookup.h: the lookup engine, the only module that knows the RFC 8461
- * discovery flow, and the one place that turns a socketmap key into a
- * reply.
+ * discovery flow and the policy cache's semantics.
  *
- * For a key that names a domain it runs, per domain:
- *	TXT _mta-sts.DOMAIN (RFC 8461 §3.1)
- *	  -> A/AAAA mta-sts.DOMAIN -> HTTPS GET of the policy (§3.3)
- *	  -> parse (§3.2) -> decision -> reply to every waiter
+ * For a key that names a domain:
+ *	- a cached policy that is still valid (fetched + max_age) and whose
+ *	  TXT id was confirmed within the TXT TTL is answered at once, with
+ *	  no network traffic;
+ *	- when the TTL has run out, the TXT id is re-checked (§3.1, §5.1);
+ *	  an unchanged id keeps the policy, a new one fetches the new policy,
+ *	  which replaces the old only if it is valid;
+ *	- with no usable cached policy the domain is discovered afresh:
+ *	  TXT _mta-sts.DOMAIN -> A/AAAA mta-sts.DOMAIN -> HTTPS -> parse.
  * Concurrent queries for one domain share one lookup.  A query waits at
- * most query_wait; then it gets the fallback answer while the lookup runs
- * on (RFC 8461 §5.1 allows discovery "perhaps asynchronously").
+ * most query_wait, then gets the fallback answer (the cached policy if
+ * there is one, NOTFOUND otherwise) while the lookup runs on (RFC 8461
+ * §5.1 allows discovery "perhaps asynchronously").  A new policy is
+ * committed to the cache before any reply carries it.  When DNS or HTTPS
+ * fail, a valid cached policy keeps being served; an expired one never
+ * is.  Negative answers are remembered in memory for negative_ttl (or
+ * the SOA's negative TTL, if shorter), failures for failure_ttl, and a
+ * TXT id whose fetch failed is not fetched again before retry_min (with
+ * back-off and jitter; RFC 8461 §3.3).
  *
  * The server hands every well-formed request's key to lookup_query() and
  * writes back whatever status and data come out; it never builds policy
@@ -27,6 +38,7 @@
 #ifndef MTASTSD_LOOKUP_H
 #define MTASTSD_LOOKUP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -34,6 +46,7 @@
 
 struct event_base;
 struct config;
+struct cache;
 struct resolver;
 struct fetcher;
 struct lookup_engine;
@@ -46,29 +59,45 @@ struct lookup_stats {
 	uint64_t	replies_notfound;
 	uint64_t	replies_temp;
 	uint64_t	not_applicable;		/* probes, IP literals, bad */
+	uint64_t	cache_hits;		/* answered from the cache */
+	uint64_t	cache_misses;
+	uint64_t	negative_hits;		/* answered from negative cache */
 	uint64_t	joined;			/* queries that joined a lookup */
 	uint64_t	wait_timeouts;		/* query_wait ran out */
 	uint64_t	busy;			/* limits reached */
 	uint64_t	lookups;
+	uint64_t	rechecks;		/* TXT id re-checks */
 	uint64_t	txt_ok;
 	uint64_t	txt_none;		/* NXDOMAIN, NODATA, no STSv1 */
 	uint64_t	txt_failed;
 	uint64_t	fetch_ok;
 	uint64_t	fetch_failed;
+	uint64_t	fetch_backoff;		/* fetches skipped (retry_min) */
 	uint64_t	policy_invalid;
+	uint64_t	policy_updates;		/* new id, new policy stored */
+	uint64_t	stale_served;		/* cached policy kept on failure */
+	uint64_t	cache_errors;
+	uint64_t	refreshes;		/* background lookups started */
 };
 
 /* data is borrowed, valid only during the call. */
 typedef void lookup_done_fn(void *, enum socketmap_status, struct span);
 
 /*
- * Keeps base, cfg, res and fet (borrowed; they must outlive the engine).
- * Returns NULL with *why set on failure.
+ * Result of a background lookup: the reply the domain now gets and a
+ * one-line summary (both borrowed, valid during the call).
+ */
+typedef void lookup_bg_fn(void *, enum socketmap_status, struct span,
+    const char *);
+
+/*
+ * Keeps base, cfg, cache, res and fet (borrowed; they must outlive the
+ * engine).  Returns NULL with *why set on failure.
  */
 struct lookup_engine *lookup_engine_new(struct event_base *,
-	    const struct config *, struct resolver *, struct fetcher *,
-	    const char **);
-/* Cancels every lookup and waiter without calling back. */
+	    const struct config *, struct cache *, struct resolver *,
+	    struct fetcher *, const char **);
+/* Cancels every lookup and waiter without calling back; flushes usage. */
 void	lookup_engine_free(struct lookup_engine *);
 
 /*
@@ -79,6 +108,24 @@ void	lookup_engine_free(struct lookup_engine *);
 struct lookup_wait *lookup_query(struct lookup_engine *, struct span,
 	    uint64_t, lookup_done_fn *, void *);
 void	lookup_cancel(struct lookup_wait *);
+
+/*
+ * Re-check domain (normalised) in the background now: the TXT id always,
+ * the policy too when renew is set or the id changed.  fn (may be NULL)
+ * runs from the loop when it is over.  Returns -1 when a lookup for the
+ * domain is already running or the lookup limit is reached.
+ */
+int	lookup_background(struct lookup_engine *, const char *, bool,
+	    lookup_bg_fn *, void *);
+/* Forget in-memory negative results for domain (NULL: all). */
+void	lookup_forget(struct lookup_engine *, const char *);
+
+/*
+ * The reply Postfix gets for key right now, from the cache and the
+ * negative cache only (no network, no state change): for `show`.
+ */
+enum socketmap_status lookup_peek(struct lookup_engine *, const char *,
+	    struct buf *);
 
 const struct lookup_stats *lookup_engine_stats(const struct lookup_engine *);
 size_t	lookup_in_flight(const struct lookup_engine *);

@@ -27,6 +27,7 @@
 #endif
 
 #include "buf.h"
+#include "cache.h"
 #include "config.h"
 #include "fetch.h"
 #include "log.h"
@@ -47,6 +48,7 @@ struct daemon_state {
 	struct lookup_engine	*lookups;	/* owned */
 	struct resolver		*resolver;	/* owned */
 	struct fetcher		*fetcher;	/* owned */
+	struct cache		*cache;		/* owned */
 	struct event		*sig_term;	/* owned */
 	struct event		*sig_int;	/* owned */
 	struct event		*sig_hup;	/* owned */
@@ -266,6 +268,7 @@ main(int argc, char *argv[])
 	struct identity		 id;
 	struct resolver_opts	 ropts;
 	struct fetch_opts	 fopts;
+	struct cache_opts	 copts;
 	const char		*conf_path = CONFIG_DEFAULT_FILE;
 	const char		*why = NULL;
 	char			 err[CONFIG_ERR_MAX];
@@ -348,6 +351,28 @@ main(int argc, char *argv[])
 	fopts.max_fetches = cfg.max_lookups;
 	if ((ds.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
+	ds.server = server_new(ds.base, &cfg, max_conns, err, sizeof(err));
+	if (ds.server == NULL) {
+		log_errx("%s", err);
+		goto fail;
+	}
+	privileges_drop(&id, cfg.user);
+	/* Detach before LMDB and libcurl exist: neither survives a fork. */
+	if (!foreground) {
+		if (daemon(0, 0) == -1)
+			fatal("daemon");
+		if (event_reinit(ds.base) == -1)
+			fatalx("event_reinit failed");
+	}
+
+	/* Opened as the final user, so its files belong to that user. */
+	memset(&copts, 0, sizeof(copts));
+	copts.dir = cfg.cache_dir;
+	copts.map_size = cfg.cache_map_size;
+	if ((ds.cache = cache_open(&copts, err, sizeof(err))) == NULL) {
+		log_errx("cache: %s", err);
+		goto fail;
+	}
 	if (fetch_global_init() == -1) {
 		log_errx("libcurl initialisation failed");
 		goto fail;
@@ -360,25 +385,16 @@ main(int argc, char *argv[])
 		log_errx("fetcher: %s", why);
 		goto fail;
 	}
-	if ((ds.lookups = lookup_engine_new(ds.base, &cfg, ds.resolver,
+	if ((ds.lookups = lookup_engine_new(ds.base, &cfg, ds.cache, ds.resolver,
 	    ds.fetcher, &why)) == NULL) {
 		log_errx("lookup engine: %s", why);
 		goto fail;
 	}
-	ds.server = server_new(ds.base, &cfg, ds.lookups, max_conns, err,
-	    sizeof(err));
-	if (ds.server == NULL) {
-		log_errx("%s", err);
-		goto fail;
-	}
-	privileges_drop(&id, cfg.user);
 
-	if (!foreground && daemon(0, 0) == -1)
-		fatal("daemon");
 	ds.sig_term = signal_add(&ds, SIGTERM);
 	ds.sig_int = signal_add(&ds, SIGINT);
 	ds.sig_hup = signal_add(&ds, SIGHUP);
-	server_start(ds.server);
+	server_start(ds.server, ds.lookups);
 	log_info("started version=%s max_connections=%u map=%s",
 	    PACKAGE_VERSION, max_conns, cfg.map_name);
 #ifdef HAVE_SYSTEMD
@@ -392,6 +408,7 @@ main(int argc, char *argv[])
 	lookup_engine_free(ds.lookups);
 	fetcher_free(ds.fetcher);
 	resolver_free(ds.resolver);
+	cache_close(ds.cache);
 	event_free(ds.sig_term);
 	event_free(ds.sig_int);
 	event_free(ds.sig_hup);
@@ -407,6 +424,7 @@ fail:
 	lookup_engine_free(ds.lookups);
 	fetcher_free(ds.fetcher);
 	resolver_free(ds.resolver);
+	cache_close(ds.cache);
 	event_base_free(ds.base);
 	fetch_global_cleanup();
 	libevent_global_shutdown();

@@ -83,7 +83,7 @@ struct ratelim {
 struct server {
 	struct event_base	*base;		/* borrowed */
 	const struct config	*cfg;		/* borrowed */
-	struct lookup_engine	*lookups;	/* borrowed */
+	struct lookup_engine	*lookups;	/* borrowed; NULL until start */
 	struct listener		 listeners[CONFIG_MAX_LISTEN];
 	size_t			 nlisteners;
 	TAILQ_HEAD(, conn)	 conns;
@@ -574,7 +574,7 @@ listener_open(struct server *srv, const struct config_listen *cl,
 
 struct server *
 server_new(struct event_base *base, const struct config *cfg,
-    struct lookup_engine *le, unsigned max_conns, char *err, size_t errlen)
+    unsigned max_conns, char *err, size_t errlen)
 {
 	struct server	*srv;
 	size_t		 i;
@@ -582,7 +582,6 @@ server_new(struct event_base *base, const struct config *cfg,
 	srv = xcalloc(1, sizeof(*srv));
 	srv->base = base;
 	srv->cfg = cfg;
-	srv->lookups = le;
 	srv->max_conns = max_conns;
 	TAILQ_INIT(&srv->conns);
 	srv->accept_timer = evtimer_new(base, server_on_accept_timer, srv);
@@ -598,10 +597,11 @@ server_new(struct event_base *base, const struct config *cfg,
 }
 
 void
-server_start(struct server *srv)
+server_start(struct server *srv, struct lookup_engine *le)
 {
 	size_t	i;
 
+	srv->lookups = le;
 	server_set_accepting(srv, true);
 	for (i = 0; i < srv->nlisteners; i++)
 		log_info("listening on %s", srv->listeners[i].text);

@@ -21,14 +21,14 @@ struct server;
 typedef void server_done_fn(void *);
 
 /*
- * Open every configured listener (before privileges are dropped).
- * Keeps base, cfg and le, which must outlive the server.  Returns NULL
- * with a message in err on failure.
+ * Open every configured listener (before privileges are dropped), with
+ * a cap of max_conns connections.  Keeps base and cfg, which must
+ * outlive the server.  Returns NULL with a message in err on failure.
  */
 struct server	*server_new(struct event_base *, const struct config *,
-		    struct lookup_engine *, unsigned, char *, size_t);
-/* Start accepting connections. */
-void		 server_start(struct server *);
+		    unsigned, char *, size_t);
+/* Start accepting connections, answering through le (kept). */
+void		 server_start(struct server *, struct lookup_engine *);
 /*
  * Stop accepting, let replies in flight finish for at most
  * shutdown_timeout, then close everything and call fn (from the loop).

@@ -1,0 +1,1189 @@
+/*
+ * cache.c: the LMDB policy store and its record codec.  See cache.h.
+ *
+ * Everything LMDB stays in this file.  Reads use one read transaction
+ * that is reset between reads and renewed for the next (no allocation
+ * per get); writes each run in their own write transaction through
+ * write_txn(), which grows the map on MDB_MAP_FULL and retries.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "buf.h"
+#include "cache.h"
+#include "domain.h"
+#include "log.h"
+#include "sts_policy.h"
+#include "sts_txt.h"
+
+#define CACHE_DB_POLICIES	"policies"
+#define CACHE_DB_META		"meta"
+#define CACHE_META_FORMAT	"format"
+#define CACHE_MAX_META_KEY	64
+#define CACHE_MX_MAX_LEN	(2 + DOMAIN_MAX_NAME)	/* "*." + name */
+#define CACHE_WILDCARD		"*."
+#define CACHE_WIPE_HINT \
+	"; stop mta-stsd and delete data.mdb and lock.mdb in %s to start " \
+	"an empty cache"
+
+/* On-disk mode numbers: fixed here, independent of enum sts_mode. */
+#define CACHE_WIRE_ENFORCE	0
+#define CACHE_WIRE_TESTING	1
+#define CACHE_WIRE_NONE		2
+
+struct cache {
+	MDB_env		*env;		/* owned */
+	MDB_dbi		 policies;
+	MDB_dbi		 meta;
+	MDB_txn		*rtxn;		/* owned, reset between reads;
+					   NULL until the first read */
+	char		*dir;		/* owned */
+	bool		 read_only;
+	uint64_t	 max_map;
+	struct buf	 enc;		/* encoding scratch */
+	uint64_t	 corrupt_seen;
+	char		*noted[CACHE_MAX_CORRUPT_NOTED];
+					/* owned: domains logged as corrupt */
+	size_t		 nnoted;
+	bool		 noted_full;	/* "too many" logged */
+};
+
+/* A key in our own storage, so MDB_val never points at const data. */
+struct cache_key {
+	char	name[DOMAIN_MAX_NAME + 1];
+	MDB_val	val;
+};
+
+/* ---- record codec (pure) ---- */
+
+void
+cache_record_init(struct cache_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	sts_policy_init(&r->policy);
+}
+
+void
+cache_record_clear(struct cache_record *r)
+{
+	sts_policy_clear(&r->policy);
+	cache_record_init(r);
+}
+
+int
+cache_record_copy(struct cache_record *dst, const struct cache_record *src)
+{
+	struct sts_policy	p;
+
+	if (sts_policy_copy(&p, &src->policy) == -1) {
+		cache_record_init(dst);
+		return -1;
+	}
+	memcpy(dst, src, sizeof(*dst));
+	dst->policy = p;
+	return 0;
+}
+
+/* The string in a fixed char array; -1 when it is not NUL-terminated. */
+static int
+array_span(const char *a, size_t size, struct span *out)
+{
+	size_t	n = strnlen(a, size);
+
+	if (n == size)
+		return -1;
+	*out = span_make(a, n);
+	return 0;
+}
+
+static bool
+id_is_valid(struct span s, bool empty_ok)
+{
+	size_t	i;
+
+	if (s.len == 0)
+		return empty_ok;
+	if (s.len > STS_TXT_MAX_ID)
+		return false;
+	for (i = 0; i < s.len; i++)
+		if (!ascii_is_alnum(s.p[i]))
+			return false;
+	return true;
+}
+
+static bool
+failure_is_valid(struct span s)
+{
+	size_t	i;
+
+	if (s.len > CACHE_MAX_FAILURE)
+		return false;
+	for (i = 0; i < s.len; i++)
+		if (!ascii_is_print(s.p[i]))
+			return false;
+	return true;
+}
+
+/* A policy mx pattern as sts_policy.c makes them: name or "*." name. */
+static bool
+mx_is_valid(struct span s)
+{
+	if (s.len > CACHE_MX_MAX_LEN)
+		return false;
+	if (span_starts_with(s, CACHE_WILDCARD))
+		s = span_tail(s, 2);
+	return domain_is_valid(s);
+}
+
+static int
+mode_to_wire(enum sts_mode m, uint8_t *w)
+{
+	switch (m) {
+	case STS_MODE_ENFORCE:
+		*w = CACHE_WIRE_ENFORCE;
+		return 0;
+	case STS_MODE_TESTING:
+		*w = CACHE_WIRE_TESTING;
+		return 0;
+	case STS_MODE_NONE:
+		*w = CACHE_WIRE_NONE;
+		return 0;
+	}
+	return -1;
+}
+
+static int
+mode_from_wire(uint8_t w, enum sts_mode *m)
+{
+	if (w == CACHE_WIRE_ENFORCE)
+		*m = STS_MODE_ENFORCE;
+	else if (w == CACHE_WIRE_TESTING)
+		*m = STS_MODE_TESTING;
+	else if (w == CACHE_WIRE_NONE)
+		*m = STS_MODE_NONE;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+put_u32(struct buf *b, uint32_t v)
+{
+	uint8_t	x[4];
+
+	x[0] = (uint8_t)(v >> 24);
+	x[1] = (uint8_t)(v >> 16);
+	x[2] = (uint8_t)(v >> 8);
+	x[3] = (uint8_t)v;
+	return buf_add(b, x, sizeof(x));
+}
+
+static int
+put_time(struct buf *b, int64_t t)
+{
+	uint64_t	v = (uint64_t)t;
+
+	if (put_u32(b, (uint32_t)(v >> 32)) == -1)
+		return -1;
+	return put_u32(b, (uint32_t)v);
+}
+
+/* A u8 length and the bytes. */
+static int
+put_str(struct buf *b, struct span s)
+{
+	if (s.len > UINT8_MAX || buf_add_byte(b, (uint8_t)s.len) == -1)
+		return -1;
+	return buf_add_span(b, s);
+}
+
+int
+cache_record_encode(const struct cache_record *r, struct buf *out)
+{
+	const struct sts_policy	*p = &r->policy;
+	struct span		 id, failure, failed_id;
+	size_t			 start = out->len, i;
+	uint8_t			 mode;
+
+	if (array_span(r->id, sizeof(r->id), &id) == -1 ||
+	    !id_is_valid(id, false) ||
+	    array_span(r->failure, sizeof(r->failure), &failure) == -1 ||
+	    !failure_is_valid(failure) ||
+	    array_span(r->failed_id, sizeof(r->failed_id), &failed_id) ==
+	    -1 || !id_is_valid(failed_id, true) ||
+	    mode_to_wire(p->mode, &mode) == -1 ||
+	    p->max_age > STS_POLICY_MAX_AGE ||
+	    p->mx_count > STS_POLICY_MAX_MX ||
+	    (p->mx_count > 0 && p->mx == NULL) ||
+	    (p->mx_count == 0 && p->mode != STS_MODE_NONE) ||
+	    r->fetched < 0 || r->txt_checked < 0 || r->next_refresh < 0 ||
+	    r->last_failure < 0 || r->last_query < 0)
+		return -1;
+	for (i = 0; i < p->mx_count; i++)
+		if (p->mx[i] == NULL ||
+		    !mx_is_valid(span_make(p->mx[i],
+		    strnlen(p->mx[i], CACHE_MX_MAX_LEN + 1))))
+			return -1;
+
+	if (buf_add_byte(out, CACHE_RECORD_VERSION) == -1 ||
+	    put_str(out, id) == -1 ||
+	    buf_add_byte(out, mode) == -1 ||
+	    put_u32(out, p->max_age) == -1 ||
+	    put_time(out, r->fetched) == -1 ||
+	    put_time(out, r->txt_checked) == -1 ||
+	    put_u32(out, r->txt_ttl) == -1 ||
+	    put_time(out, r->next_refresh) == -1 ||
+	    put_time(out, r->last_failure) == -1 ||
+	    put_u32(out, r->failures) == -1 ||
+	    put_str(out, failure) == -1 ||
+	    put_str(out, failed_id) == -1 ||
+	    put_time(out, r->last_query) == -1 ||
+	    buf_add_byte(out, (uint8_t)p->mx_count) == -1)
+		goto fail;
+	for (i = 0; i < p->mx_count; i++)
+		if (put_str(out, span_str(p->mx[i])) == -1)
+			goto fail;
+	return 0;
+fail:
+	out->len = start;
+	return -1;
+}
+
+struct reader {
+	struct span	in;
+	size_t		off;
+};
+
+static int
+rd_bytes(struct reader *r, size_t n, struct span *out)
+{
+	if (r->in.len - r->off < n)
+		return -1;
+	*out = span_make(r->in.p + r->off, n);
+	r->off += n;
+	return 0;
+}
+
+static int
+rd_u8(struct reader *r, uint8_t *v)
+{
+	struct span	s;
+
+	if (rd_bytes(r, 1, &s) == -1)
+		return -1;
+	*v = s.p[0];
+	return 0;
+}
+
+static int
+rd_u32(struct reader *r, uint32_t *v)
+{
+	struct span	s;
+
+	if (rd_bytes(r, 4, &s) == -1)
+		return -1;
+	*v = (uint32_t)s.p[0] << 24 | (uint32_t)s.p[1] << 16 |
+	    (uint32_t)s.p[2] << 8 | (uint32_t)s.p[3];
+	return 0;
+}
+
+/* A time: a big-endian int64 that must not be negative. */
+static int
+rd_time(struct reader *r, int64_t *t)
+{
+	uint32_t	hi, lo;
+
+	if (rd_u32(r, &hi) == -1 || rd_u32(r, &lo) == -1 ||
+	    hi > INT32_MAX)
+		return -1;
+	*t = (int64_t)((uint64_t)hi << 32 | lo);
+	return 0;
+}
+
+/* A u8 length, checked against max and the input before the bytes. */
+static int
+rd_str(struct reader *r, size_t min, size_t max, struct span *out)
+{
+	uint8_t	n;
+
+	if (rd_u8(r, &n) == -1 || n < min || n > max)
+		return -1;
+	return rd_bytes(r, n, out);
+}
+
+/*
+ * The layout is in cache.h.  Each step either reads exactly what it
+ * expects within the remaining bytes or fails; nothing is allocated
+ * before the count it depends on is checked against its limit.
+ */
+int
+cache_record_decode(struct span in, struct cache_record *out,
+    const char **why)
+{
+	struct sts_policy	*p = &out->policy;
+	struct reader		 r = { in, 0 };
+	struct span		 s;
+	uint8_t			 version, mode, count;
+	size_t			 i;
+
+	cache_record_init(out);
+	if (rd_u8(&r, &version) == -1 || version != CACHE_RECORD_VERSION) {
+		*why = "unknown record version";
+		goto fail;
+	}
+	if (rd_str(&r, 1, STS_TXT_MAX_ID, &s) == -1 || !id_is_valid(s,
+	    false)) {
+		*why = "bad or truncated id";
+		goto fail;
+	}
+	memcpy(out->id, s.p, s.len);
+	if (rd_u8(&r, &mode) == -1 || mode_from_wire(mode, &p->mode) == -1) {
+		*why = "bad mode";
+		goto fail;
+	}
+	if (rd_u32(&r, &p->max_age) == -1 ||
+	    p->max_age > STS_POLICY_MAX_AGE) {
+		*why = "bad max_age";
+		goto fail;
+	}
+	if (rd_time(&r, &out->fetched) == -1 ||
+	    rd_time(&r, &out->txt_checked) == -1 ||
+	    rd_u32(&r, &out->txt_ttl) == -1 ||
+	    rd_time(&r, &out->next_refresh) == -1 ||
+	    rd_time(&r, &out->last_failure) == -1 ||
+	    rd_u32(&r, &out->failures) == -1) {
+		*why = "bad or truncated times";
+		goto fail;
+	}
+	if (rd_str(&r, 0, CACHE_MAX_FAILURE, &s) == -1 ||
+	    !failure_is_valid(s)) {
+		*why = "bad or truncated failure text";
+		goto fail;
+	}
+	memcpy(out->failure, s.p, s.len);
+	if (rd_str(&r, 0, STS_TXT_MAX_ID, &s) == -1 || !id_is_valid(s,
+	    true)) {
+		*why = "bad or truncated failed id";
+		goto fail;
+	}
+	memcpy(out->failed_id, s.p, s.len);
+	if (rd_time(&r, &out->last_query) == -1) {
+		*why = "bad or truncated last query time";
+		goto fail;
+	}
+	/* Each mx takes at least two bytes: cheap check before calloc. */
+	if (rd_u8(&r, &count) == -1 || count > STS_POLICY_MAX_MX ||
+	    (r.in.len - r.off) / 2 < count) {
+		*why = "bad or truncated mx count";
+		goto fail;
+	}
+	if (count == 0 && p->mode != STS_MODE_NONE) {
+		*why = "policy without mx";
+		goto fail;
+	}
+	if (count > 0)
+		p->mx = xcalloc(count, sizeof(*p->mx));
+	for (i = 0; i < count; i++) {
+		if (rd_str(&r, 1, CACHE_MX_MAX_LEN, &s) == -1 ||
+		    !mx_is_valid(s)) {
+			*why = "bad or truncated mx pattern";
+			goto fail;
+		}
+		p->mx[i] = span_strdup(s);
+		p->mx_count = i + 1;
+	}
+	if (r.off != in.len) {
+		*why = "trailing bytes";
+		goto fail;
+	}
+	return 0;
+fail:
+	cache_record_clear(out);
+	return -1;
+}
+
+/* ---- store ---- */
+
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A cut message is still the best we have: truncation is accepted. */
+static void
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (errlen == 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Copy a normalised domain into k; -1 when it is not a valid name. */
+static int
+key_make(const char *domain, struct cache_key *k)
+{
+	size_t	n = strnlen(domain, DOMAIN_MAX_NAME + 1);
+
+	if (n == 0 || n > DOMAIN_MAX_NAME ||
+	    !domain_is_valid(span_make(domain, n)))
+		return -1;
+	memcpy(k->name, domain, n);
+	k->name[n] = '\0';
+	k->val.mv_data = k->name;
+	k->val.mv_size = n;
+	return 0;
+}
+
+static const char *
+domain_esc(const char *domain)
+{
+	return log_esc(span_make(domain, strnlen(domain,
+	    DOMAIN_MAX_NAME + 1)));
+}
+
+static void
+drop_rtxn(struct cache *c)
+{
+	if (c->rtxn != NULL)
+		mdb_txn_abort(c->rtxn);
+	c->rtxn = NULL;
+}
+
+/* Start a read: renew the reset read txn, or begin one. */
+static int
+read_begin(struct cache *c, MDB_txn **t)
+{
+	int	rc;
+
+	if (c->rtxn != NULL) {
+		if ((rc = mdb_txn_renew(c->rtxn)) == 0) {
+			*t = c->rtxn;
+			return 0;
+		}
+		drop_rtxn(c);
+	}
+	rc = mdb_txn_begin(c->env, NULL, MDB_RDONLY, &c->rtxn);
+	if (rc == MDB_MAP_RESIZED) {
+		/* Another process grew the map: adopt its size. */
+		c->rtxn = NULL;
+		if ((rc = mdb_env_set_mapsize(c->env, 0)) == 0)
+			rc = mdb_txn_begin(c->env, NULL, MDB_RDONLY, &c->rtxn);
+	}
+	if (rc != 0) {
+		c->rtxn = NULL;
+		return rc;
+	}
+	*t = c->rtxn;
+	return 0;
+}
+
+static void
+read_end(struct cache *c)
+{
+	mdb_txn_reset(c->rtxn);
+}
+
+/* Double the map, up to the cap.  0, or -1 (logged). */
+static int
+grow(struct cache *c)
+{
+	MDB_envinfo	ei;
+	uint64_t	cur, next;
+	int		rc;
+
+	if ((rc = mdb_env_info(c->env, &ei)) != 0) {
+		log_errx("cache map_grow dir=%s error=\"%s\"", c->dir,
+		    mdb_strerror(rc));
+		return -1;
+	}
+	cur = ei.me_mapsize;
+	if (cur >= c->max_map) {
+		log_errx("cache map_full dir=%s map_size=%" PRIu64
+		    " max_map_size=%" PRIu64, c->dir, cur, c->max_map);
+		return -1;
+	}
+	next = cur > c->max_map / 2 ? c->max_map : cur * 2;
+	drop_rtxn(c);
+	if ((rc = mdb_env_set_mapsize(c->env, (size_t)next)) != 0) {
+		log_errx("cache map_grow dir=%s map_size=%" PRIu64
+		    " error=\"%s\"", c->dir, next, mdb_strerror(rc));
+		return -1;
+	}
+	log_info("cache map_grow dir=%s map_size=%" PRIu64, c->dir, next);
+	return 0;
+}
+
+/*
+ * The body of a write transaction: an LMDB code, or -1 for a failure
+ * of ours that it has already logged.
+ */
+typedef int	write_fn(struct cache *, MDB_txn *, void *);
+
+#define CACHE_MAX_RESIZED_RETRIES	3
+
+/*
+ * Run fn in one write transaction and commit (synced).  On MDB_MAP_FULL
+ * the map is doubled and the whole transaction retried, until the cap.
+ */
+static int
+write_txn(struct cache *c, const char *what, write_fn *fn, void *arg)
+{
+	MDB_txn	*t;
+	int	 rc, resized = 0;
+
+	if (c->read_only) {
+		log_errx("cache %s dir=%s error=\"opened read-only\"", what,
+		    c->dir);
+		return -1;
+	}
+	for (;;) {
+		rc = mdb_txn_begin(c->env, NULL, 0, &t);
+		if (rc == MDB_MAP_RESIZED &&
+		    resized++ < CACHE_MAX_RESIZED_RETRIES) {
+			drop_rtxn(c);
+			if ((rc = mdb_env_set_mapsize(c->env, 0)) == 0)
+				continue;
+		}
+		if (rc != 0)
+			break;
+		if ((rc = fn(c, t, arg)) == 0)
+			rc = mdb_txn_commit(t);
+		else
+			mdb_txn_abort(t);
+		if (rc != MDB_MAP_FULL)
+			break;
+		if (grow(c) == -1)
+			return -1;
+	}
+	if (rc == -1)
+		return -1;
+	if (rc != 0) {
+		log_errx("cache %s dir=%s error=\"%s\"", what, c->dir,
+		    mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* Remember domains logged as corrupt so each is logged once. */
+static void
+note_corrupt(struct cache *c, struct span key, const char *why)
+{
+	size_t	i;
+
+	c->corrupt_seen++;
+	for (i = 0; i < c->nnoted; i++)
+		if (span_eq_str(key, c->noted[i]))
+			return;
+	if (c->nnoted < CACHE_MAX_CORRUPT_NOTED) {
+		c->noted[c->nnoted++] = span_strdup(key);
+		log_warnx("cache corrupt_record domain=%s reason=\"%s\" "
+		    "action=ignored_until_replaced", log_esc(key), why);
+	} else if (!c->noted_full) {
+		c->noted_full = true;
+		log_warnx("cache corrupt_record count>%d "
+		    "action=no_longer_logged_one_by_one",
+		    CACHE_MAX_CORRUPT_NOTED);
+	}
+}
+
+static void
+unnote_corrupt(struct cache *c, const char *domain)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nnoted; i++)
+		if (strcmp(c->noted[i], domain) == 0) {
+			free(c->noted[i]);
+			c->noted[i] = c->noted[--c->nnoted];
+			return;
+		}
+}
+
+static void
+open_error(char *err, size_t errlen, const char *dir, int rc)
+{
+	switch (rc) {
+	case MDB_INVALID:
+		set_err(err, errlen, "cache %s/data.mdb is not an LMDB "
+		    "database" CACHE_WIPE_HINT, dir, dir);
+		break;
+	case MDB_VERSION_MISMATCH:
+		set_err(err, errlen, "cache in %s was written by an "
+		    "incompatible LMDB version" CACHE_WIPE_HINT, dir, dir);
+		break;
+	case MDB_INCOMPATIBLE:
+		set_err(err, errlen, "cache in %s is not an mta-stsd cache"
+		    CACHE_WIPE_HINT, dir, dir);
+		break;
+	default:
+		set_err(err, errlen, "cannot open cache in %s: %s", dir,
+		    mdb_strerror(rc));
+		break;
+	}
+}
+
+/* Check the "format" marker; write it into a new store. */
+static int
+check_format(struct cache *c, MDB_txn *t, char *err, size_t errlen)
+{
+	MDB_val		 k, v;
+	MDB_stat	 st;
+	uint8_t		 f[4];
+	char		 name[] = CACHE_META_FORMAT;
+	const uint8_t	*p;
+	uint32_t	 got;
+	int		 rc;
+
+	k.mv_data = name;
+	k.mv_size = sizeof(name) - 1;
+	rc = mdb_get(t, c->meta, &k, &v);
+	if (rc == MDB_NOTFOUND && !c->read_only) {
+		if ((rc = mdb_stat(t, c->policies, &st)) != 0)
+			goto lmdb;
+		if (st.ms_entries > 0) {
+			set_err(err, errlen, "cache in %s holds records but "
+			    "no format marker" CACHE_WIPE_HINT, c->dir,
+			    c->dir);
+			return -1;
+		}
+		f[0] = f[1] = f[2] = 0;
+		f[3] = CACHE_FORMAT_VERSION;
+		v.mv_data = f;
+		v.mv_size = sizeof(f);
+		if ((rc = mdb_put(t, c->meta, &k, &v, 0)) != 0)
+			goto lmdb;
+		log_info("cache created dir=%s format=%d", c->dir,
+		    CACHE_FORMAT_VERSION);
+		return 0;
+	}
+	if (rc == MDB_NOTFOUND) {
+		set_err(err, errlen, "cache in %s has no format marker (not "
+		    "initialised by mta-stsd)", c->dir);
+		return -1;
+	}
+	if (rc != 0)
+		goto lmdb;
+	if (v.mv_size != 4) {
+		set_err(err, errlen, "cache in %s has an unreadable format "
+		    "marker" CACHE_WIPE_HINT, c->dir, c->dir);
+		return -1;
+	}
+	p = v.mv_data;
+	got = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
+	if (got != CACHE_FORMAT_VERSION) {
+		set_err(err, errlen, "cache in %s has store format %" PRIu32
+		    ", this mta-stsd reads format %d" CACHE_WIPE_HINT, c->dir,
+		    got, CACHE_FORMAT_VERSION, c->dir);
+		return -1;
+	}
+	return 0;
+lmdb:
+	open_error(err, errlen, c->dir, rc);
+	return -1;
+}
+
+/* Open both databases and check the format, in one transaction. */
+static int
+open_dbs(struct cache *c, char *err, size_t errlen)
+{
+	MDB_txn		*t;
+	unsigned int	 flags = c->read_only ? 0 : MDB_CREATE;
+	int		 rc;
+
+	rc = mdb_txn_begin(c->env, NULL, c->read_only ? MDB_RDONLY : 0, &t);
+	if (rc != 0) {
+		open_error(err, errlen, c->dir, rc);
+		return -1;
+	}
+	rc = mdb_dbi_open(t, CACHE_DB_META, flags, &c->meta);
+	if (rc == 0)
+		rc = mdb_dbi_open(t, CACHE_DB_POLICIES, flags, &c->policies);
+	if (rc == MDB_NOTFOUND) {
+		set_err(err, errlen, "cache in %s is not initialised (open "
+		    "it once read-write)", c->dir);
+		goto fail;
+	}
+	if (rc != 0) {
+		open_error(err, errlen, c->dir, rc);
+		goto fail;
+	}
+	if (check_format(c, t, err, errlen) == -1)
+		goto fail;
+	/* Committing keeps the handles, for a read txn too. */
+	if ((rc = mdb_txn_commit(t)) != 0) {
+		open_error(err, errlen, c->dir, rc);
+		return -1;
+	}
+	return 0;
+fail:
+	mdb_txn_abort(t);
+	return -1;
+}
+
+struct cache *
+cache_open(const struct cache_opts *o, char *err, size_t errlen)
+{
+	struct cache	*c;
+	struct stat	 st;
+	uint64_t	 map = o->map_size;
+	int		 rc, dead = 0;
+
+	set_err(err, errlen, "no error");
+	if (map == 0)
+		map = CACHE_DEFAULT_MAP_SIZE;
+	if (o->dir == NULL || o->dir[0] == '\0') {
+		set_err(err, errlen, "no cache directory given");
+		return NULL;
+	}
+	if (stat(o->dir, &st) == -1) {
+		set_err(err, errlen, "cache directory %s: %s", o->dir,
+		    strerror(errno));
+		return NULL;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		set_err(err, errlen, "cache directory %s: not a directory",
+		    o->dir);
+		return NULL;
+	}
+	if (map > SIZE_MAX) {
+		set_err(err, errlen, "cache map size %" PRIu64 " too large",
+		    map);
+		return NULL;
+	}
+
+	c = xcalloc(1, sizeof(*c));
+	c->dir = xstrdup(o->dir);
+	c->read_only = o->read_only;
+	c->max_map = o->max_map_size ? o->max_map_size : CACHE_MAX_MAP_SIZE;
+	if (c->max_map < map)
+		c->max_map = map;
+	buf_init(&c->enc, CACHE_MAX_RECORD);
+
+	if ((rc = mdb_env_create(&c->env)) != 0) {
+		c->env = NULL;
+		open_error(err, errlen, o->dir, rc);
+		goto fail;
+	}
+	if ((rc = mdb_env_set_maxdbs(c->env, 2)) != 0 ||
+	    (rc = mdb_env_set_mapsize(c->env, (size_t)map)) != 0 ||
+	    (rc = mdb_env_open(c->env, o->dir, MDB_NOTLS |
+	    (o->read_only ? MDB_RDONLY : 0), 0600)) != 0) {
+		if (rc == ENOENT && o->read_only)
+			set_err(err, errlen, "cache in %s: no data.mdb (the "
+			    "daemon has not created it yet)", o->dir);
+		else
+			open_error(err, errlen, o->dir, rc);
+		goto fail;
+	}
+	if ((rc = mdb_reader_check(c->env, &dead)) != 0) {
+		open_error(err, errlen, o->dir, rc);
+		goto fail;
+	}
+	if (dead > 0)
+		log_info("cache stale_readers=%d dir=%s action=cleared", dead,
+		    o->dir);
+	if (open_dbs(c, err, errlen) == -1)
+		goto fail;
+	return c;
+fail:
+	cache_close(c);
+	return NULL;
+}
+
+void
+cache_close(struct cache *c)
+{
+	size_t	i;
+
+	if (c == NULL)
+		return;
+	drop_rtxn(c);
+	if (c->env != NULL)
+		mdb_env_close(c->env);
+	for (i = 0; i < c->nnoted; i++)
+		free(c->noted[i]);
+	buf_clear(&c->enc);
+	free(c->dir);
+	free(c);
+}
+
+enum cache_status
+cache_get(struct cache *c, const char *domain, struct cache_record *out)
+{
+	struct cache_key	 k;
+	MDB_txn			*t;
+	MDB_val			 v;
+	const char		*why = NULL;
+	int			 rc;
+
+	cache_record_init(out);
+	if (key_make(domain, &k) == -1) {
+		log_errx("cache get domain=%s error=\"invalid name\"",
+		    domain_esc(domain));
+		return CACHE_ERROR;
+	}
+	if ((rc = read_begin(c, &t)) != 0) {
+		log_errx("cache get dir=%s error=\"%s\"", c->dir,
+		    mdb_strerror(rc));
+		return CACHE_ERROR;
+	}
+	rc = mdb_get(t, c->policies, &k.val, &v);
+	if (rc == 0)
+		rc = cache_record_decode(span_make(v.mv_data, v.mv_size),
+		    out, &why) == 0 ? 0 : -1;
+	read_end(c);
+	switch (rc) {
+	case 0:
+		return CACHE_HIT;
+	case MDB_NOTFOUND:
+		return CACHE_MISS;
+	case -1:
+		note_corrupt(c, span_make(k.name, k.val.mv_size), why);
+		return CACHE_MISS;
+	}
+	log_errx("cache get domain=%s error=\"%s\"", k.name,
+	    mdb_strerror(rc));
+	return CACHE_ERROR;
+}
+
+struct put_arg {
+	const char *const			*domains;
+	const struct cache_record *const	*recs;
+	const struct span			*raw;	/* NULL: encode */
+	size_t					 n;
+};
+
+static int
+put_fn(struct cache *c, MDB_txn *t, void *arg)
+{
+	struct put_arg		*a = arg;
+	struct cache_key	 k;
+	MDB_val			 v;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < a->n; i++) {
+		if (key_make(a->domains[i], &k) == -1) {
+			log_errx("cache put domain=%s error=\"invalid name\"",
+			    domain_esc(a->domains[i]));
+			return -1;
+		}
+		buf_reset(&c->enc);
+		if (a->raw != NULL)
+			rc = buf_add_span(&c->enc, *a->raw);
+		else
+			rc = cache_record_encode(a->recs[i], &c->enc);
+		if (rc == -1) {
+			log_errx("cache put domain=%s error=\"invalid "
+			    "record\"", k.name);
+			return -1;
+		}
+		v.mv_data = c->enc.p;
+		v.mv_size = c->enc.len;
+		if ((rc = mdb_put(t, c->policies, &k.val, &v, 0)) != 0)
+			return rc;
+		unnote_corrupt(c, k.name);
+	}
+	return 0;
+}
+
+int
+cache_put(struct cache *c, const char *domain, const struct cache_record *r)
+{
+	struct put_arg	a = { &domain, &r, NULL, 1 };
+
+	return write_txn(c, "put", put_fn, &a);
+}
+
+int
+cache_put_batch(struct cache *c, const char *const *domains,
+    const struct cache_record *const *recs, size_t n)
+{
+	struct put_arg	a = { domains, recs, NULL, n };
+
+	return write_txn(c, "put_batch", put_fn, &a);
+}
+
+int
+cache_put_raw(struct cache *c, const char *domain, struct span bytes)
+{
+	struct put_arg	a = { &domain, NULL, &bytes, 1 };
+
+	return write_txn(c, "put_raw", put_fn, &a);
+}
+
+static int
+meta_fn(struct cache *c, MDB_txn *t, void *arg)
+{
+	const struct put_arg	*a = arg;
+	char			 key[CACHE_MAX_META_KEY + 1];
+	MDB_val			 k, v;
+	size_t			 n = strnlen(a->domains[0], sizeof(key));
+
+	if (n == 0 || n == sizeof(key))
+		return -1;
+	memcpy(key, a->domains[0], n);
+	buf_reset(&c->enc);
+	if (buf_add_span(&c->enc, *a->raw) == -1)
+		return -1;
+	k.mv_data = key;
+	k.mv_size = n;
+	v.mv_data = c->enc.p;
+	v.mv_size = c->enc.len;
+	return mdb_put(t, c->meta, &k, &v, 0);
+}
+
+int
+cache_put_meta_raw(struct cache *c, const char *key, struct span bytes)
+{
+	struct put_arg	a = { &key, NULL, &bytes, 1 };
+
+	return write_txn(c, "put_meta_raw", meta_fn, &a);
+}
+
+static int
+delete_fn(struct cache *c, MDB_txn *t, void *arg)
+{
+	struct cache_key	*k = arg;
+	int			 rc;
+
+	rc = mdb_del(t, c->policies, &k->val, NULL);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int
+cache_delete(struct cache *c, const char *domain)
+{
+	struct cache_key	k;
+
+	if (key_make(domain, &k) == -1) {
+		log_errx("cache delete domain=%s error=\"invalid name\"",
+		    domain_esc(domain));
+		return -1;
+	}
+	if (write_txn(c, "delete", delete_fn, &k) == -1)
+		return -1;
+	unnote_corrupt(c, k.name);
+	return 0;
+}
+
+static int
+drop_fn(struct cache *c, MDB_txn *t, void *arg)
+{
+	(void)arg;
+	return mdb_drop(t, c->policies, 0);
+}
+
+int
+cache_delete_all(struct cache *c)
+{
+	size_t	i;
+
+	if (write_txn(c, "delete_all", drop_fn, NULL) == -1)
+		return -1;
+	for (i = 0; i < c->nnoted; i++)
+		free(c->noted[i]);
+	c->nnoted = 0;
+	c->noted_full = false;
+	return 0;
+}
+
+struct touch_arg {
+	const char *const	*domains;
+	const int64_t		*times;
+	size_t			 n;
+};
+
+static int
+touch_fn(struct cache *c, MDB_txn *t, void *arg)
+{
+	struct touch_arg	*a = arg;
+	struct cache_record	 r;
+	struct cache_key	 k;
+	MDB_val			 v;
+	const char		*why;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < a->n; i++) {
+		if (key_make(a->domains[i], &k) == -1 || a->times[i] < 0) {
+			log_errx("cache touch domain=%s error=\"invalid name "
+			    "or time\"", domain_esc(a->domains[i]));
+			continue;
+		}
+		rc = mdb_get(t, c->policies, &k.val, &v);
+		if (rc == MDB_NOTFOUND)
+			continue;
+		if (rc != 0)
+			return rc;
+		/* Corrupt records are left for cache_get() to report. */
+		if (cache_record_decode(span_make(v.mv_data, v.mv_size), &r,
+		    &why) == -1)
+			continue;
+		if (r.last_query >= a->times[i]) {
+			cache_record_clear(&r);
+			continue;
+		}
+		r.last_query = a->times[i];
+		buf_reset(&c->enc);
+		rc = cache_record_encode(&r, &c->enc);
+		cache_record_clear(&r);
+		if (rc == -1)
+			return -1;
+		v.mv_data = c->enc.p;
+		v.mv_size = c->enc.len;
+		if ((rc = mdb_put(t, c->policies, &k.val, &v, 0)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+cache_touch_batch(struct cache *c, const char *const *domains,
+    const int64_t *times, size_t n)
+{
+	struct touch_arg	a = { domains, times, n };
+
+	if (n == 0)
+		return 0;
+	return write_txn(c, "touch_batch", touch_fn, &a);
+}
+
+struct page_entry {
+	char			 key[DOMAIN_MAX_NAME + 1];
+	struct cache_record	 rec;
+	const char		*why;	/* static; NULL: rec is good */
+};
+
+/* Copy up to max records after `after` into ents, in one read txn. */
+static int
+read_page(struct cache *c, const char *after, struct page_entry *ents,
+    size_t max, size_t *n)
+{
+	struct cache_key	 k;
+	MDB_txn			*t;
+	MDB_cursor		*cur;
+	MDB_val			 key, v;
+	int			 rc;
+
+	*n = 0;
+	if (after[0] != '\0' && key_make(after, &k) == -1) {
+		log_errx("cache iterate after=%s error=\"invalid name\"",
+		    domain_esc(after));
+		return -1;
+	}
+	if ((rc = read_begin(c, &t)) != 0)
+		goto lmdb;
+	if ((rc = mdb_cursor_open(t, c->policies, &cur)) != 0) {
+		read_end(c);
+		goto lmdb;
+	}
+	if (after[0] == '\0')
+		rc = mdb_cursor_get(cur, &key, &v, MDB_FIRST);
+	else {
+		key = k.val;
+		rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE);
+		if (rc == 0 && key.mv_size == k.val.mv_size &&
+		    memcmp(key.mv_data, k.name, key.mv_size) == 0)
+			rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT);
+	}
+	for (; rc == 0 && *n < max; (*n)++) {
+		/*
+		 * Every key we write is a valid name; anything else means
+		 * the store was written by someone else, and paging past a
+		 * key "last" cannot hold would never end.
+		 */
+		if (key.mv_size == 0 || key.mv_size > DOMAIN_MAX_NAME ||
+		    !domain_is_valid(span_make(key.mv_data, key.mv_size))) {
+			log_errx("cache iterate dir=%s error=\"invalid key in "
+			    "store\"", c->dir);
+			rc = -1;
+			break;
+		}
+		memcpy(ents[*n].key, key.mv_data, key.mv_size);
+		ents[*n].key[key.mv_size] = '\0';
+		ents[*n].why = NULL;
+		if (cache_record_decode(span_make(v.mv_data, v.mv_size),
+		    &ents[*n].rec, &ents[*n].why) == -1 &&
+		    ents[*n].why == NULL)
+			ents[*n].why = "undecodable";
+		rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	read_end(c);
+	if (rc == 0 || rc == MDB_NOTFOUND)
+		return 0;
+	if (rc == -1)
+		return -1;
+lmdb:
+	log_errx("cache iterate dir=%s error=\"%s\"", c->dir,
+	    mdb_strerror(rc));
+	return -1;
+}
+
+int
+cache_iterate(struct cache *c, const char *after, size_t max,
+    cache_iter_fn *fn, void *arg, char *last)
+{
+	struct page_entry	*ents;
+	size_t			 n = 0, i, visited = 0;
+	int			 rc;
+
+	if (max > CACHE_MAX_PAGE)
+		max = CACHE_MAX_PAGE;
+	if (max == 0)
+		return 0;
+	ents = xcalloc(max, sizeof(*ents));
+	for (i = 0; i < max; i++)
+		cache_record_init(&ents[i].rec);
+	rc = read_page(c, after, ents, max, &n);
+	for (i = 0; rc == 0 && i < n; i++) {
+		memcpy(last, ents[i].key, sizeof(ents[i].key));
+		visited++;
+		if (ents[i].why != NULL) {
+			note_corrupt(c, span_str(ents[i].key), ents[i].why);
+			continue;
+		}
+		if (fn(arg, ents[i].key, &ents[i].rec) != 0)
+			break;
+	}
+	for (i = 0; i < n; i++)
+		cache_record_clear(&ents[i].rec);
+	free(ents);
+	return rc == 0 ? (int)visited : -1;
+}
+
+void
+cache_get_info(struct cache *c, struct cache_info *info)
+{
+	MDB_envinfo	 ei;
+	MDB_stat	 st;
+	MDB_txn		*t;
+
+	memset(info, 0, sizeof(*info));
+	info->corrupt_seen = c->corrupt_seen;
+	if (mdb_env_info(c->env, &ei) == 0 &&
+	    mdb_env_stat(c->env, &st) == 0) {
+		info->map_size = ei.me_mapsize;
+		info->used_bytes = ((uint64_t)ei.me_last_pgno + 1) *
+		    st.ms_psize;
+	}
+	if (read_begin(c, &t) == 0) {
+		if (mdb_stat(t, c->policies, &st) == 0)
+			info->records = st.ms_entries;
+		read_end(c);
+	}
+}

@@ -1,0 +1,44 @@
+/*
+ * memo.h: a bounded in-memory table keyed by domain name.
+ *
+ * The lookup engine keeps two of them: negative and failure results
+ * (so Postfix's repeated queries for domains without MTA-STS cost no DNS
+ * traffic), and the last-query times of cached domains (written to the
+ * cache in batches, so cache hits never turn into writes).  A full table
+ * forgets its oldest entry.  Pure module: no clock, no I/O.
+ */
+#ifndef MTASTSD_MEMO_H
+#define MTASTSD_MEMO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain.h"
+#include "sts_txt.h"
+
+struct memo_entry {
+	char		domain[DOMAIN_MAX_NAME + 1];
+	int64_t		until;		/* answer without network before */
+	int64_t		time;		/* usage: last query */
+	char		failed_id[STS_TXT_MAX_ID + 1]; /* "" when none */
+	int64_t		retry_at;	/* failed_id not fetched before */
+	uint32_t	failures;	/* in a row */
+	unsigned	kind;		/* caller's tag */
+};
+
+struct memo;
+
+struct memo	*memo_new(size_t);
+void		 memo_free(struct memo *);
+/* The entry for domain, or NULL.  Valid until the next put/del. */
+struct memo_entry *memo_get(struct memo *, const char *);
+/* The entry for domain, created zeroed (evicting the oldest) if new. */
+struct memo_entry *memo_put(struct memo *, const char *);
+void		 memo_del(struct memo *, const char *);
+void		 memo_clear(struct memo *);
+size_t		 memo_count(const struct memo *);
+/* Call fn for every entry, oldest first; fn must not change the table. */
+void		 memo_foreach(struct memo *,
+		    void (*)(void *, const struct memo_entry *), void *);
+
+#endif
