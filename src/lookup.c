@@ -84,6 +84,7 @@ struct lookup {
 	bool			 have_cached;	/* cached is a valid policy */
 	struct cache_record	 cached;	/* owned */
 	bool			 renew;		/* refetch even if id is same */
+	int64_t			 last_query;	/* kept in a new record */
 	lookup_bg_fn		*bg_fn;		/* NULL unless background */
 	void			*bg_arg;	/* borrowed */
 	char			 summary[LOOKUP_SUMMARY_MAX];
@@ -504,7 +505,7 @@ lookup_on_fetch(void *arg, const struct fetch_result *res)
 	rec.fetched = now;
 	rec.txt_checked = now;
 	rec.txt_ttl = lk->txt_ttl;
-	rec.last_query = now;
+	rec.last_query = lk->last_query;
 	rec.next_refresh = schedule_next_refresh(&le->sc, now,
 	    rec.policy.max_age, now, now, lookup_random(le));
 	log_info("policy domain=%s mode=%s id=%s source=fetch max_age=%" PRIu32
@@ -715,7 +716,7 @@ lookup_on_txt(void *arg, const struct resolver_txt_result *res)
  */
 static struct lookup *
 lookup_start(struct lookup_engine *le, const char *domain,
-    struct cache_record *rec, bool renew)
+    struct cache_record *rec, bool renew, int64_t last_query)
 {
 	struct lookup	*lk;
 	char		 qname[DOMAIN_MAX_NAME + 16];
@@ -736,6 +737,7 @@ lookup_start(struct lookup_engine *le, const char *domain,
 		le->stats.rechecks++;
 	}
 	lk->renew = renew;
+	lk->last_query = last_query;
 	clock_gettime(CLOCK_MONOTONIC, &lk->started);
 	/* lookup_query() made sure both names fit. */
 	n = snprintf(lk->host, sizeof(lk->host), "mta-sts.%s", domain);
@@ -1016,7 +1018,7 @@ lookup_query(struct lookup_engine *le, struct span key, uint64_t conn_id,
 		cache_record_clear(&rec);
 		return w;
 	}
-	lk = lookup_start(le, dn.name, valid ? &rec : NULL, false);
+	lk = lookup_start(le, dn.name, valid ? &rec : NULL, false, now);
 	cache_record_clear(&rec);
 	wait_attach(le, w, lk);
 	return w;
@@ -1042,17 +1044,21 @@ lookup_background(struct lookup_engine *le, const char *domain, bool renew,
 	struct cache_record	 rec;
 	struct lookup		*lk;
 	bool			 valid = false;
+	int64_t			 last_query = 0;
 
 	if (lookup_find(le, domain) != NULL ||
 	    le->nlookups >= le->cfg->max_lookups ||
 	    strlen(domain) > DOMAIN_MAX_NAME - LOOKUP_TXT_PREFIX_LEN)
 		return -1;
 	cache_record_init(&rec);
-	if (cache_get(le->cache, domain, &rec) == CACHE_HIT)
+	if (cache_get(le->cache, domain, &rec) == CACHE_HIT) {
 		valid = schedule_policy_valid(rec.fetched, rec.policy.max_age,
 		    now_s());
+		/* A background renewal is not a use of the domain. */
+		last_query = rec.last_query;
+	}
 	memo_del(le->neg, domain);
-	lk = lookup_start(le, domain, valid ? &rec : NULL, renew);
+	lk = lookup_start(le, domain, valid ? &rec : NULL, renew, last_query);
 	cache_record_clear(&rec);
 	lk->bg_fn = fn;
 	lk->bg_arg = arg;

@@ -32,6 +32,7 @@
 #include "fetch.h"
 #include "log.h"
 #include "lookup.h"
+#include "refresh.h"
 #include "resolver.h"
 #include "server.h"
 
@@ -49,6 +50,7 @@ struct daemon_state {
 	struct resolver		*resolver;	/* owned */
 	struct fetcher		*fetcher;	/* owned */
 	struct cache		*cache;		/* owned */
+	struct refresher	*refresher;	/* owned */
 	struct event		*sig_term;	/* owned */
 	struct event		*sig_int;	/* owned */
 	struct event		*sig_hup;	/* owned */
@@ -390,6 +392,7 @@ main(int argc, char *argv[])
 		log_errx("lookup engine: %s", why);
 		goto fail;
 	}
+	ds.refresher = refresh_new(ds.base, &cfg, ds.cache, ds.lookups);
 
 	ds.sig_term = signal_add(&ds, SIGTERM);
 	ds.sig_int = signal_add(&ds, SIGINT);
@@ -405,6 +408,7 @@ main(int argc, char *argv[])
 		log_errx("event loop failed");
 
 	server_free(ds.server);
+	refresh_free(ds.refresher);
 	lookup_engine_free(ds.lookups);
 	fetcher_free(ds.fetcher);
 	resolver_free(ds.resolver);
@@ -421,6 +425,7 @@ main(int argc, char *argv[])
 
 fail:
 	server_free(ds.server);
+	refresh_free(ds.refresher);
 	lookup_engine_free(ds.lookups);
 	fetcher_free(ds.fetcher);
 	resolver_free(ds.resolver);
