@@ -26,6 +26,7 @@ enum config_type {
 	CONFIG_T_DURATION,	/* milliseconds in an unsigned */
 	CONFIG_T_SECONDS,	/* whole seconds in a uint32_t */
 	CONFIG_T_SIZE,		/* bytes in a uint64_t: 512M, 1G */
+	CONFIG_T_OPT_ADDR,	/* ADDR:PORT / [IPV6]:PORT, or empty */
 	CONFIG_T_UINT,
 	CONFIG_T_MODE,		/* octal file mode */
 	CONFIG_T_LOGLEVEL,
@@ -92,6 +93,11 @@ static const struct config_key config_keys[] = {
 	{ "unused_after", CONFIG_T_SECONDS, OFF(unused_after), 1,
 	    3650 * DAY_S },
 	{ "usage_flush", CONFIG_T_SECONDS, OFF(usage_flush), 1, DAY_S },
+	{ "metrics_listen", CONFIG_T_OPT_ADDR, OFF(metrics_listen), 0, 0 },
+	{ "control_max_clients", CONFIG_T_UINT, OFF(control_max_clients),
+	    1, 1000 },
+	{ "control_timeout", CONFIG_T_DURATION, OFF(control_timeout_ms),
+	    100, 600000 },
 };
 
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
@@ -333,6 +339,24 @@ set_value(struct config *cfg, const struct config_key *k, const char *val,
 		}
 		*u32_slot(cfg, k) = (uint32_t)(v / 1000);
 		return 0;
+	case CONFIG_T_OPT_ADDR: {
+		struct config_listen	l;
+
+		free(*str_slot(cfg, k));
+		*str_slot(cfg, k) = NULL;
+		if (*val == '\0')
+			return 0;
+		if (listen_parse(val, &l, why) == -1)
+			return -1;
+		if (l.kind != CONFIG_LISTEN_INET) {
+			listen_clear(&l);
+			*why = "expected ADDRESS:PORT or [IPV6]:PORT";
+			return -1;
+		}
+		listen_clear(&l);
+		*str_slot(cfg, k) = xstrdup(val);
+		return 0;
+	}
 	case CONFIG_T_SIZE:
 		if (parse_size(val, &u) == -1) {
 			*why = "expected a size such as 512M or 1G";
@@ -451,6 +475,8 @@ config_init(struct config *cfg)
 	cfg->refresh_concurrency = 16;
 	cfg->unused_after = 30 * 86400;
 	cfg->usage_flush = 60;
+	cfg->control_max_clients = 16;
+	cfg->control_timeout_ms = 10000;
 }
 
 void
@@ -469,6 +495,7 @@ config_clear(struct config *cfg)
 	free(cfg->user);
 	free(cfg->group);
 	free(cfg->ca_file);
+	free(cfg->metrics_listen);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -637,4 +664,8 @@ config_print(const struct config *cfg, FILE *fp)
 	fprintf(fp, "refresh_concurrency = %u\n", cfg->refresh_concurrency);
 	fprintf(fp, "unused_after = %us\n", cfg->unused_after);
 	fprintf(fp, "usage_flush = %us\n", cfg->usage_flush);
+	fprintf(fp, "metrics_listen = %s\n",
+	    cfg->metrics_listen ? cfg->metrics_listen : "");
+	fprintf(fp, "control_max_clients = %u\n", cfg->control_max_clients);
+	print_duration(fp, "control_timeout", cfg->control_timeout_ms);
 }

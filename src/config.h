@@ -80,6 +80,10 @@ struct config {
 	unsigned		 refresh_concurrency;
 	uint32_t		 unused_after;
 	uint32_t		 usage_flush;
+
+	char			*metrics_listen; /* owned; NULL = off */
+	unsigned		 control_max_clients;
+	unsigned		 control_timeout_ms;
 };
 
 /* Fill in the built-in defaults (heap copies; config_clear frees). */

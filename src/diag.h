@@ -6,15 +6,18 @@
  * (RFC 8460) is set up.  It runs on its own, without the daemon, on one
  * libevent base shared by the resolver and the fetcher.
  *
- * Three files:
+ * Four files:
  *	diag.c        options, the network steps (DNS, HTTPS, --smtp probes)
- *	              collecting a struct diag_input; the finding code table
+ *	              collecting a struct diag_input; documents the codes
  *	diag_check.c  pure: struct diag_input -> struct diag_report (the
- *	              findings, the verdict and the exact Postfix reply)
+ *	              findings, the verdict and the exact Postfix reply);
+ *	              the code table (name, severity, fix hint)
+ *	diag_tlsrpt.c pure: the TLS-RPT record (RFC 8460 section 3)
  *	diag_out.c    the human and the --json (jansson) output
  * Network, event and JSON libraries stay in diag.c / diag_out.c (and in
- * resolver.c, fetch.c, tlsprobe.c beneath them); diag_check.c is pure so
- * the unit tests drive it with hand-made inputs.
+ * resolver.c, fetch.c, tlsprobe.c beneath them); diag_check.c and
+ * diag_tlsrpt.c are pure, so the unit tests drive them with hand-made
+ * inputs.
  *
  * Peer bytes: every message of a finding is printable ASCII (peer text is
  * escaped into it with diag_esc()); raw TXT and policy text go to JSON
@@ -45,7 +48,12 @@
 #define DIAG_MAX_TXT_RECORDS	DNSMSG_MAX_TXT_RECORDS
 #define DIAG_MAX_MX		DNSMSG_MAX_MX
 #define DIAG_MAX_PROBE_ADDRS	4	/* addresses probed per MX host */
-#define DIAG_MAX_FINDINGS	512	/* more are dropped, one note says so */
+/*
+ * More findings than the checks can make: a few for TXT and policy, six
+ * per MX host (DIAG_MAX_MX), one per policy mx (STS_POLICY_MAX_MX) and
+ * one for TLS-RPT.  A finding beyond it would be dropped.
+ */
+#define DIAG_MAX_FINDINGS	512
 #define DIAG_MAX_MESSAGE	512	/* bytes of one message, NUL included */
 #define DIAG_MAX_VERDICT	1024
 #define DIAG_ESC_MAX		200	/* peer bytes quoted in a message */
@@ -93,10 +101,9 @@ enum diag_code {
 	DIAG_TLSRPT_DNS_ERROR,
 	DIAG_TLSRPT_MISSING,
 	DIAG_TLSRPT_INVALID,
-	DIAG_TLSRPT_OK,
-	DIAG_TOO_MANY_FINDINGS
+	DIAG_TLSRPT_OK
 };
-#define DIAG_NCODES	((size_t)DIAG_TOO_MANY_FINDINGS + 1)
+#define DIAG_NCODES	((size_t)DIAG_TLSRPT_OK + 1)
 
 struct diag_code_info {
 	const char		*name;	/* static: "MTASTS_NO_ID" */
@@ -172,10 +179,10 @@ struct diag_finding {
 };
 
 enum diag_tlsrpt_status {
-	DIAG_TLSRPT_OK,
-	DIAG_TLSRPT_NONE,	/* no record begins with "v=TLSRPTv1;" */
-	DIAG_TLSRPT_MULTIPLE,
-	DIAG_TLSRPT_INVALID
+	DIAG_RPT_OK,
+	DIAG_RPT_NONE,		/* no record begins with "v=TLSRPTv1" */
+	DIAG_RPT_MULTIPLE,
+	DIAG_RPT_INVALID
 };
 
 struct diag_report {
@@ -189,8 +196,7 @@ struct diag_report {
 	enum reply_outcome	 outcome;
 	enum socketmap_status	 reply_status;
 	struct buf		 reply_data;	/* owned */
-	char			 postfix_reply[SOCKETMAP_MAX_REPLY < 2048 ?
-				    SOCKETMAP_MAX_REPLY : 2048];
+	char			 postfix_reply[SOCKETMAP_MAX_REPLY + 16];
 	char			 verdict[DIAG_MAX_VERDICT];
 	int			 exit_code;
 };
@@ -214,16 +220,18 @@ void	diag_analyze(const struct diag_input *, struct diag_report *);
  * Returns a heap string the caller frees.
  */
 char	*diag_esc(struct span, size_t);
+/* The finding code a policy parser reason belongs to. */
+enum diag_code diag_policy_reason_code(const char *);
+
+/* diag_tlsrpt.c (pure) */
 /*
  * Judge the _smtp._tls TXT RRset (RFC 8460 §3): records[0..n) joined.
  * Sets *which to the index of the one record when there is one.
  */
 enum diag_tlsrpt_status diag_tlsrpt_select(const struct buf *, size_t,
 	    size_t *, const char **);
-/* One joined record: DIAG_TLSRPT_OK, _NONE or _INVALID with *why. */
+/* One joined record: DIAG_RPT_OK, _NONE or _INVALID with *why. */
 enum diag_tlsrpt_status diag_tlsrpt_parse(struct span, const char **);
-/* The finding code a policy parser reason belongs to. */
-enum diag_code diag_policy_reason_code(const char *);
 
 /* diag_out.c */
 void	diag_print_human(const struct diag_input *, const struct diag_report *);

@@ -483,6 +483,8 @@ lookup_on_fetch(void *arg, const struct fetch_result *res)
 	lk->fq = NULL;
 	if (res->status != FETCH_OK) {
 		le->stats.fetch_failed++;
+		if ((size_t)res->status < LOOKUP_FETCH_REASONS)
+			le->stats.fetch_failures[res->status]++;
 		log_warnx("policy fetch failed lookup=%" PRIu64 " domain=%s "
 		    "id=%s status=%s reason=\"%s\"", lk->id, lk->domain,
 		    lk->txt.id, fetch_status_name(res->status), res->reason);
@@ -542,6 +544,7 @@ lookup_on_addrs(void *arg, const struct resolver_addr_result *res)
 	lk->rq = NULL;
 	if (res->status != RESOLVER_OK) {
 		lk->engine->stats.fetch_failed++;
+		lk->engine->stats.fetch_failures[FETCH_OK]++;	/* "dns" */
 		log_warnx("policy fetch failed lookup=%" PRIu64 " domain=%s "
 		    "id=%s status=dns reason=\"%s: %s\"", lk->id, lk->domain,
 		    lk->txt.id, lk->host, resolver_status_name(res->status));
@@ -1095,6 +1098,16 @@ const struct lookup_stats *
 lookup_engine_stats(const struct lookup_engine *le)
 {
 	return &le->stats;
+}
+
+const char *
+lookup_fetch_reason_name(size_t i)
+{
+	if (i == FETCH_OK)
+		return "dns";
+	if (i > FETCH_ERROR)
+		return NULL;
+	return fetch_status_name((enum fetch_status)i);
 }
 
 size_t

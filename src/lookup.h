@@ -52,6 +52,8 @@ struct fetcher;
 struct lookup_engine;
 struct lookup_wait;
 
+#define LOOKUP_FETCH_REASONS	16	/* >= the number of fetch statuses */
+
 /* Counters since start, for logs and the control socket. */
 struct lookup_stats {
 	uint64_t	queries;
@@ -72,6 +74,9 @@ struct lookup_stats {
 	uint64_t	txt_failed;
 	uint64_t	fetch_ok;
 	uint64_t	fetch_failed;
+	/* Failures by fetch status (fetch_status_name() of the index);
+	   index 0 ("ok") counts DNS failures of the policy host. */
+	uint64_t	fetch_failures[LOOKUP_FETCH_REASONS];
 	uint64_t	fetch_backoff;		/* fetches skipped (retry_min) */
 	uint64_t	policy_invalid;
 	uint64_t	policy_updates;		/* new id, new policy stored */
@@ -128,6 +133,8 @@ enum socketmap_status lookup_peek(struct lookup_engine *, const char *,
 	    struct buf *);
 
 const struct lookup_stats *lookup_engine_stats(const struct lookup_engine *);
+/* Label for fetch_failures[i]; NULL past the last one. */
+const char *lookup_fetch_reason_name(size_t);
 size_t	lookup_in_flight(const struct lookup_engine *);
 
 #endif

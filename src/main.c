@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -29,9 +30,11 @@
 #include "buf.h"
 #include "cache.h"
 #include "config.h"
+#include "control.h"
 #include "fetch.h"
 #include "log.h"
 #include "lookup.h"
+#include "metrics.h"
 #include "refresh.h"
 #include "resolver.h"
 #include "server.h"
@@ -51,6 +54,9 @@ struct daemon_state {
 	struct fetcher		*fetcher;	/* owned */
 	struct cache		*cache;		/* owned */
 	struct refresher	*refresher;	/* owned */
+	struct control		*control;	/* owned */
+	struct metrics_http	*metrics_http;	/* owned; NULL when off */
+	struct metrics_src	 msrc;
 	struct event		*sig_term;	/* owned */
 	struct event		*sig_int;	/* owned */
 	struct event		*sig_hup;	/* owned */
@@ -358,6 +364,12 @@ main(int argc, char *argv[])
 		log_errx("%s", err);
 		goto fail;
 	}
+	ds.control = control_new(ds.base, &cfg, id.drop ? id.uid : geteuid(),
+	    id.drop ? id.gid : getegid(), err, sizeof(err));
+	if (ds.control == NULL) {
+		log_errx("%s", err);
+		goto fail;
+	}
 	privileges_drop(&id, cfg.user);
 	/* Detach before LMDB and libcurl exist: neither survives a fork. */
 	if (!foreground) {
@@ -393,11 +405,22 @@ main(int argc, char *argv[])
 		goto fail;
 	}
 	ds.refresher = refresh_new(ds.base, &cfg, ds.cache, ds.lookups);
+	ds.msrc.lookups = ds.lookups;
+	ds.msrc.server = ds.server;
+	ds.msrc.cache = ds.cache;
+	ds.msrc.refresher = ds.refresher;
+	ds.msrc.started = time(NULL);
+	if (cfg.metrics_listen != NULL && (ds.metrics_http = metrics_http_new(
+	    ds.base, cfg.metrics_listen, &ds.msrc, err, sizeof(err))) == NULL) {
+		log_errx("%s", err);
+		goto fail;
+	}
 
 	ds.sig_term = signal_add(&ds, SIGTERM);
 	ds.sig_int = signal_add(&ds, SIGINT);
 	ds.sig_hup = signal_add(&ds, SIGHUP);
 	server_start(ds.server, ds.lookups);
+	control_start(ds.control, &ds.msrc);
 	log_info("started version=%s max_connections=%u map=%s",
 	    PACKAGE_VERSION, max_conns, cfg.map_name);
 #ifdef HAVE_SYSTEMD
@@ -408,6 +431,8 @@ main(int argc, char *argv[])
 		log_errx("event loop failed");
 
 	server_free(ds.server);
+	control_free(ds.control);
+	metrics_http_free(ds.metrics_http);
 	refresh_free(ds.refresher);
 	lookup_engine_free(ds.lookups);
 	fetcher_free(ds.fetcher);
@@ -425,6 +450,8 @@ main(int argc, char *argv[])
 
 fail:
 	server_free(ds.server);
+	control_free(ds.control);
+	metrics_http_free(ds.metrics_http);
 	refresh_free(ds.refresher);
 	lookup_engine_free(ds.lookups);
 	fetcher_free(ds.fetcher);

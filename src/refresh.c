@@ -20,6 +20,7 @@
 
 #define REFRESH_PAGE		100	/* records per read transaction */
 #define REFRESH_BUSY_RETRY_MS	1000	/* at the concurrency cap */
+#define REFRESH_FIRST_SCAN	10	/* seconds after start */
 
 enum refresh_action {
 	REFRESH_SKIP,
@@ -46,6 +47,7 @@ struct refresher {
 	size_t			 npage;
 	size_t			 next;		/* first unhandled in page */
 	struct refresh_stats	 stats;
+	struct refresh_stats	 scan;		/* counts of the scan going on */
 };
 
 static enum refresh_action
@@ -76,6 +78,12 @@ refresh_collect(void *arg, const char *domain, const struct cache_record *rec)
 	enum refresh_action	 act;
 	size_t			 len = strlen(domain);
 
+	r->scan.records++;
+	if (!schedule_policy_valid(rec->fetched, rec->policy.max_age,
+	    (int64_t)time(NULL)))
+		r->scan.expired++;
+	else if ((size_t)rec->policy.mode < 3)
+		r->scan.by_mode[rec->policy.mode]++;
 	act = refresh_decide(r->cfg, rec, (int64_t)time(NULL));
 	if (act == REFRESH_SKIP || len > DOMAIN_MAX_NAME ||
 	    r->npage == REFRESH_PAGE)
@@ -178,6 +186,10 @@ refresh_on_page(evutil_socket_t fd, short what, void *arg)
 			log_errx("refresh: cache scan failed");
 		r->scanning = false;
 		r->stats.scans++;
+		r->stats.records = r->scan.records;
+		r->stats.expired = r->scan.expired;
+		memcpy(r->stats.by_mode, r->scan.by_mode,
+		    sizeof(r->stats.by_mode));
 		log_debug("refresh scan done");
 		refresh_schedule_scan(r);
 		return;
@@ -201,6 +213,7 @@ refresh_kick(struct refresher *r)
 	if (r->scanning)
 		return;
 	r->scanning = true;
+	memset(&r->scan, 0, sizeof(r->scan));
 	r->cursor[0] = '\0';
 	r->npage = 0;
 	r->next = 0;
@@ -213,6 +226,7 @@ refresh_new(struct event_base *base, const struct config *cfg,
     struct cache *cache, struct lookup_engine *le)
 {
 	struct refresher	*r;
+	struct timeval		 tv;
 
 	r = xcalloc(1, sizeof(*r));
 	r->base = base;
@@ -223,7 +237,11 @@ refresh_new(struct event_base *base, const struct config *cfg,
 	r->page_timer = evtimer_new(base, refresh_on_page, r);
 	if (r->scan_timer == NULL || r->page_timer == NULL)
 		fatalx("refresh: evtimer_new failed");
-	refresh_schedule_scan(r);
+	/* The first scan soon after start, then every refresh_scan. */
+	tv.tv_sec = cfg->refresh_scan < REFRESH_FIRST_SCAN ?
+	    cfg->refresh_scan : REFRESH_FIRST_SCAN;
+	tv.tv_usec = 0;
+	evtimer_add(r->scan_timer, &tv);
 	return r;
 }
 

@@ -28,6 +28,10 @@ struct refresh_stats {
 	uint64_t	started;	/* background lookups started */
 	uint64_t	deleted;	/* unused expired records removed */
 	uint64_t	in_flight;
+	/* From the last complete scan (0 until one finished): */
+	uint64_t	records;
+	uint64_t	expired;	/* kept, no longer served */
+	uint64_t	by_mode[3];	/* enforce, testing, none (valid) */
 };
 
 /* Keeps all its arguments (borrowed; they must outlive it). */

@@ -1,12 +1,15 @@
 /*
  * tlsprobe.c: blocking SMTP STARTTLS probe with libcurl.  See tlsprobe.h.
  *
- * An smtp:// transfer with CURLOPT_CONNECT_ONLY stops once libcurl's SMTP
- * connect phase is over: greeting, EHLO, STARTTLS (CURLUSESSL_ALL makes
- * its absence an error) and the TLS handshake with the certificate
- * checked against the host name in the URL.  The URL names the MX host
- * and a CURLOPT_RESOLVE entry pins it to the caller's address; a
- * resolver-start hook refuses any other name lookup.  Cleanup sends QUIT.
+ * One smtp:// transfer whose only command is NOOP (CURLOPT_CUSTOMREQUEST
+ * without a recipient): libcurl reads the greeting, sends EHLO, STARTTLS
+ * (CURLUSESSL_ALL makes its absence an error), does the TLS handshake
+ * with the certificate checked against the host name in the URL, sends
+ * EHLO again and NOOP; curl_easy_cleanup() then says QUIT, which
+ * CURLOPT_CONNECT_ONLY would not.  A server that refuses NOOP after a
+ * verified handshake still passes: TLS is what is probed.  The URL names
+ * the MX host and a CURLOPT_RESOLVE entry pins it to the caller's
+ * address; a resolver-start hook refuses any other name lookup.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -109,6 +112,15 @@ tlsprobe_has(struct span s, const char *needle)
 	return false;
 }
 
+/* The NOOP reply text: not needed. */
+static size_t
+tlsprobe_on_write(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n;
+}
+
 static int
 tlsprobe_on_resolver_start(void *resolver, void *reserved, void *arg)
 {
@@ -133,13 +145,35 @@ tlsprobe_curl_text(const struct tlsprobe *p, CURLcode rc)
 }
 
 static void
+tlsprobe_tls(struct tlsprobe *p, struct span text)
+{
+	static const char	 certprob[] = "SSL certificate problem: ";
+
+	p->out->status = TLSPROBE_TLS;
+	/* curl's prefix before OpenSSL's verify text */
+	if (span_starts_with(text, certprob))
+		text = span_tail(text, sizeof(certprob) - 1);
+	tlsprobe_reason(p, "TLS: ");
+	tlsprobe_reason_esc(p, text);
+}
+
+static void
 tlsprobe_classify(struct tlsprobe *p, CURL *e, CURLcode rc,
     unsigned connect_ms, unsigned total_ms)
 {
-	static const char	 certprob[] = "SSL certificate problem: ";
 	struct span		 text = tlsprobe_curl_text(p, rc);
 	long			 oserr = 0, lport = 0;
+	curl_off_t		 tls = 0;
 
+	/* After a verified handshake, only the NOOP can have failed. */
+	(void)curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &tls);
+	if (rc == CURLE_WEIRD_SERVER_REPLY && tls > 0) {
+		p->out->status = TLSPROBE_OK;
+		tlsprobe_reason(p, "STARTTLS ok, certificate valid (then: ");
+		tlsprobe_reason_esc(p, text);
+		tlsprobe_reason(p, ")");
+		return;
+	}
 	switch (rc) {
 	case CURLE_OK:
 		p->out->status = TLSPROBE_OK;
@@ -179,17 +213,14 @@ tlsprobe_classify(struct tlsprobe *p, CURL *e, CURLcode rc,
 			tlsprobe_reason_esc(p, text);
 			return;
 		}
-		/* FALLTHROUGH */
+		tlsprobe_tls(p, text);
+		return;
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CIPHER:
 	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_INVALIDCERTSTATUS:
 	case CURLE_SSL_SHUTDOWN_FAILED:
-		p->out->status = TLSPROBE_TLS;
-		if (span_starts_with(text, certprob))
-			text = span_tail(text, sizeof(certprob) - 1);
-		tlsprobe_reason(p, "TLS: ");
-		tlsprobe_reason_esc(p, text);
+		tlsprobe_tls(p, text);
 		return;
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_OUT_OF_MEMORY:
@@ -231,7 +262,8 @@ tlsprobe_setup(struct tlsprobe *p, CURL *e, const char *url,
 	TLSPROBE_SETOPT(e, CURLOPT_NOSIGNAL, 1L);
 	TLSPROBE_SETOPT(e, CURLOPT_URL, url);
 	TLSPROBE_SETOPT(e, CURLOPT_PROTOCOLS_STR, "smtp");
-	TLSPROBE_SETOPT(e, CURLOPT_CONNECT_ONLY, 1L);
+	TLSPROBE_SETOPT(e, CURLOPT_CUSTOMREQUEST, "NOOP");
+	TLSPROBE_SETOPT(e, CURLOPT_WRITEFUNCTION, tlsprobe_on_write);
 	TLSPROBE_SETOPT(e, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
 	TLSPROBE_SETOPT(e, CURLOPT_PROXY, "");
 	TLSPROBE_SETOPT(e, CURLOPT_NOPROXY, "*");

@@ -1,0 +1,707 @@
+/*
+ * control.c: the control socket.  See control.h.
+ */
+#include "autoconfig.h"	/* _GNU_SOURCE for struct ucred */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "cache.h"
+#include "config.h"
+#include "control.h"
+#include "domain.h"
+#include "log.h"
+#include "lookup.h"
+#include "metrics.h"
+#include "refresh.h"
+#include "schedule.h"
+#include "server.h"
+#include "socketmap.h"
+#include "sts_policy.h"
+
+#define CONTROL_MAX_GROUPS	256
+#define CONTROL_METRICS_MAX	65536
+
+struct ctl_refresh;
+
+struct ctl_conn {
+	uint64_t		 id;
+	struct control		*ctl;		/* borrowed */
+	struct bufferevent	*bev;		/* owned */
+	uid_t			 uid;		/* from SO_PEERCRED */
+	pid_t			 pid;
+	bool			 dumping;
+	uint64_t		 dumped;
+	char			 cursor[DOMAIN_MAX_NAME + 1];
+	struct ctl_refresh	*refresh;	/* borrowed; NULL unless waiting */
+	TAILQ_ENTRY(ctl_conn)	 entry;
+};
+
+/* Outlives its connection: the lookup calls back whatever happens. */
+struct ctl_refresh {
+	struct ctl_conn		*conn;		/* NULL once the client left */
+	char			 domain[DOMAIN_MAX_NAME + 1];
+};
+
+struct control {
+	struct event_base	*base;		/* borrowed */
+	const struct config	*cfg;		/* borrowed */
+	const struct metrics_src *src;		/* borrowed; NULL until start */
+	struct evconnlistener	*evl;		/* owned */
+	char			*path;		/* owned */
+	gid_t			 gid;		/* control_group */
+	TAILQ_HEAD(, ctl_conn)	 conns;
+	size_t			 nconns;
+	uint64_t		 next_id;
+	bool			 paused;
+};
+
+static void	ctl_close(struct ctl_conn *);
+static void	ctl_on_read(struct bufferevent *, void *);
+
+static struct timeval
+ms_tv(unsigned ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	return tv;
+}
+
+/* Write obj as one line and free it. */
+static void
+ctl_send(struct ctl_conn *c, json_t *obj)
+{
+	char	*text;
+
+	if (obj == NULL) {
+		log_errx("control conn=%" PRIu64 " json build failed", c->id);
+		return;
+	}
+	json_object_set_new(obj, "v", json_integer(CONTROL_PROTOCOL));
+	text = json_dumps(obj, JSON_COMPACT);
+	json_decref(obj);
+	if (text == NULL) {
+		log_errx("control conn=%" PRIu64 " json dump failed", c->id);
+		return;
+	}
+	bufferevent_write(c->bev, text, strlen(text));
+	bufferevent_write(c->bev, "\n", 1);
+	free(text);
+}
+
+static void
+ctl_error(struct ctl_conn *c, const char *msg)
+{
+	ctl_send(c, json_pack("{s:b, s:s}", "ok", 0, "error", msg));
+}
+
+static json_t *
+json_time(int64_t t)
+{
+	char		buf[32];
+	struct tm	tm;
+	time_t		tt = (time_t)t;
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return json_null();
+	return json_string(buf);
+}
+
+/* A cached record as JSON (times as ISO 8601 UTC). */
+static json_t *
+record_json(const char *domain, const struct cache_record *rec, int64_t now)
+{
+	json_t	*mx = json_array();
+	size_t	 i;
+	bool	 valid;
+
+	for (i = 0; i < rec->policy.mx_count; i++)
+		json_array_append_new(mx, json_string(rec->policy.mx[i]));
+	valid = schedule_policy_valid(rec->fetched, rec->policy.max_age, now);
+	return json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:b, s:o, "
+	    "s:I, s:o, s:o, s:I, s:s, s:o}",
+	    "domain", domain,
+	    "id", rec->id,
+	    "mode", sts_mode_name(rec->policy.mode),
+	    "max_age", (json_int_t)rec->policy.max_age,
+	    "mx", mx,
+	    "fetched", json_time(rec->fetched),
+	    "expires", json_time(schedule_policy_expires(rec->fetched,
+	    rec->policy.max_age)),
+	    "valid", valid,
+	    "txt_checked", json_time(rec->txt_checked),
+	    "txt_ttl", (json_int_t)rec->txt_ttl,
+	    "next_refresh", json_time(rec->next_refresh),
+	    "last_failure", json_time(rec->last_failure),
+	    "failures", (json_int_t)rec->failures,
+	    "failure", rec->failure,
+	    "last_query", json_time(rec->last_query));
+}
+
+static bool
+peer_may_change(struct ctl_conn *c)
+{
+	struct control	*ctl = c->ctl;
+	struct passwd	 pw, *res = NULL;
+	char		 pwbuf[4096];
+	gid_t		 groups[CONTROL_MAX_GROUPS];
+	int		 ngroups = CONTROL_MAX_GROUPS, i;
+
+	if (c->uid == 0 || c->uid == geteuid())
+		return true;
+	if (getpwuid_r(c->uid, &pw, pwbuf, sizeof(pwbuf), &res) != 0 ||
+	    res == NULL)
+		return false;
+	if (pw.pw_gid == ctl->gid)
+		return true;
+	if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &ngroups) == -1)
+		return false;
+	for (i = 0; i < ngroups; i++)
+		if (groups[i] == ctl->gid)
+			return true;
+	return false;
+}
+
+static void
+cmd_status(struct ctl_conn *c)
+{
+	const struct metrics_src	*src = c->ctl->src;
+	const struct lookup_stats	*ls = lookup_engine_stats(src->lookups);
+	const struct refresh_stats	*rs = refresh_get_stats(src->refresher);
+	const struct config		*cfg = c->ctl->cfg;
+	struct cache_info		 ci;
+	json_t				*listeners = json_array();
+	json_t				*counters, *fetchfail;
+	const char			*name;
+	size_t				 i;
+
+	for (i = 0; i < cfg->nlisten; i++)
+		json_array_append_new(listeners,
+		    json_string(cfg->listen[i].text));
+	cache_get_info(src->cache, &ci);
+	fetchfail = json_object();
+	for (i = 0; (name = lookup_fetch_reason_name(i)) != NULL; i++)
+		json_object_set_new(fetchfail, name,
+		    json_integer((json_int_t)ls->fetch_failures[i]));
+	counters = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+	    "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:I, s:I}",
+	    "queries", (json_int_t)ls->queries,
+	    "replies_ok", (json_int_t)ls->replies_ok,
+	    "replies_notfound", (json_int_t)ls->replies_notfound,
+	    "replies_temp", (json_int_t)ls->replies_temp,
+	    "not_applicable", (json_int_t)ls->not_applicable,
+	    "cache_hits", (json_int_t)ls->cache_hits,
+	    "cache_misses", (json_int_t)ls->cache_misses,
+	    "negative_hits", (json_int_t)ls->negative_hits,
+	    "joined", (json_int_t)ls->joined,
+	    "wait_timeouts", (json_int_t)ls->wait_timeouts,
+	    "busy", (json_int_t)ls->busy,
+	    "txt_ok", (json_int_t)ls->txt_ok,
+	    "txt_none", (json_int_t)ls->txt_none,
+	    "txt_failed", (json_int_t)ls->txt_failed,
+	    "fetch_ok", (json_int_t)ls->fetch_ok,
+	    "fetch_failed", (json_int_t)ls->fetch_failed,
+	    "policy_invalid", (json_int_t)ls->policy_invalid,
+	    "fetch_failures", fetchfail,
+	    "refreshes", (json_int_t)ls->refreshes,
+	    "evictions", (json_int_t)rs->deleted,
+	    "stale_served", (json_int_t)ls->stale_served);
+	ctl_send(c, json_pack("{s:b, s:s, s:I, s:I, s:o, s:{s:s, s:I, s:I, "
+	    "s:I, s:I, s:{s:I, s:I, s:I, s:I}}, s:I, s:I, s:o}",
+	    "ok", 1,
+	    "version", PACKAGE_VERSION,
+	    "pid", (json_int_t)getpid(),
+	    "uptime", (json_int_t)(time(NULL) - src->started),
+	    "listeners", listeners,
+	    "cache",
+	    "path", cfg->cache_dir,
+	    "records", (json_int_t)ci.records,
+	    "used_bytes", (json_int_t)ci.used_bytes,
+	    "map_size", (json_int_t)ci.map_size,
+	    "corrupt_seen", (json_int_t)ci.corrupt_seen,
+	    "modes",
+	    "enforce", (json_int_t)rs->by_mode[0],
+	    "testing", (json_int_t)rs->by_mode[1],
+	    "none", (json_int_t)rs->by_mode[2],
+	    "expired", (json_int_t)rs->expired,
+	    "lookups_in_flight", (json_int_t)lookup_in_flight(src->lookups),
+	    "connections", (json_int_t)server_connections(src->server),
+	    "counters", counters));
+}
+
+/* The domain argument, normalised like a socketmap key. */
+static int
+ctl_domain(struct ctl_conn *c, const char *arg, struct domain_name *dn)
+{
+	const char	*why = NULL;
+
+	if (arg == NULL) {
+		ctl_error(c, "a domain is required");
+		return -1;
+	}
+	if (domain_key_parse(span_str(arg), dn, &why) != DOMAIN_KEY_NAME) {
+		ctl_error(c, why != NULL ? why : "not a policy domain");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+cmd_show(struct ctl_conn *c, const char *arg)
+{
+	struct domain_name	 dn;
+	struct cache_record	 rec;
+	struct buf		 data;
+	enum socketmap_status	 st;
+	enum cache_status	 cs;
+	char			 reply[SOCKETMAP_MAX_REPLY];
+	json_t			*obj;
+
+	if (ctl_domain(c, arg, &dn) == -1)
+		return;
+	buf_init(&data, sizeof(reply) - 32);
+	st = lookup_peek(c->ctl->src->lookups, dn.name, &data);
+	snprintf(reply, sizeof(reply), "%s %.*s", socketmap_status_name(st),
+	    (int)data.len, data.p != NULL ? (const char *)data.p : "");
+	buf_clear(&data);
+	cache_record_init(&rec);
+	cs = cache_get(c->ctl->src->cache, dn.name, &rec);
+	if (cs == CACHE_HIT)
+		obj = json_pack("{s:b, s:s, s:b, s:o, s:s}", "ok", 1, "domain",
+		    dn.name, "cached", 1, "record",
+		    record_json(dn.name, &rec, (int64_t)time(NULL)),
+		    "reply", reply);
+	else
+		obj = json_pack("{s:b, s:s, s:b, s:s}", "ok", 1, "domain",
+		    dn.name, "cached", 0, "reply", reply);
+	cache_record_clear(&rec);
+	ctl_send(c, obj);
+}
+
+static int
+dump_one(void *arg, const char *domain, const struct cache_record *rec)
+{
+	struct ctl_conn	*c = arg;
+
+	ctl_send(c, record_json(domain, rec, (int64_t)time(NULL)));
+	c->dumped++;
+	return 0;
+}
+
+/* Send the next page; called again when the client has taken it. */
+static void
+dump_next(struct ctl_conn *c)
+{
+	char	last[DOMAIN_MAX_NAME + 1];
+	int	n;
+
+	last[0] = '\0';
+	n = cache_iterate(c->ctl->src->cache, c->cursor, CONTROL_DUMP_PAGE,
+	    dump_one, c, last);
+	if (n > 0) {
+		memcpy(c->cursor, last, sizeof(c->cursor));
+		return;
+	}
+	c->dumping = false;
+	if (n < 0)
+		ctl_error(c, "cache read failed");
+	else
+		ctl_send(c, json_pack("{s:b, s:b, s:I}", "ok", 1, "done", 1,
+		    "count", (json_int_t)c->dumped));
+}
+
+static void
+cmd_dump(struct ctl_conn *c, const char *arg)
+{
+	size_t	len = arg != NULL ? strlen(arg) : 0;
+
+	if (len > DOMAIN_MAX_NAME) {
+		ctl_error(c, "bad start key");
+		return;
+	}
+	memcpy(c->cursor, arg != NULL ? arg : "", len + 1);
+	c->dumping = true;
+	c->dumped = 0;
+	dump_next(c);
+}
+
+static void
+cmd_flush(struct ctl_conn *c, const char *arg)
+{
+	const struct metrics_src	*src = c->ctl->src;
+	struct domain_name		 dn;
+
+	if (arg != NULL && strcmp(arg, "--all") == 0) {
+		if (cache_delete_all(src->cache) == -1) {
+			ctl_error(c, "cache write failed");
+			return;
+		}
+		lookup_forget(src->lookups, NULL);
+		log_info("control flush all uid=%u pid=%d", (unsigned)c->uid,
+		    (int)c->pid);
+		ctl_send(c, json_pack("{s:b, s:s}", "ok", 1, "flushed",
+		    "all"));
+		return;
+	}
+	if (ctl_domain(c, arg, &dn) == -1)
+		return;
+	if (cache_delete(src->cache, dn.name) == -1) {
+		ctl_error(c, "cache write failed");
+		return;
+	}
+	lookup_forget(src->lookups, dn.name);
+	log_info("control flush domain=%s uid=%u pid=%d", dn.name,
+	    (unsigned)c->uid, (int)c->pid);
+	ctl_send(c, json_pack("{s:b, s:s}", "ok", 1, "flushed", dn.name));
+}
+
+static void
+ctl_on_refreshed(void *arg, enum socketmap_status st, struct span data,
+    const char *summary)
+{
+	struct ctl_refresh	*r = arg;
+	char			 reply[SOCKETMAP_MAX_REPLY];
+
+	if (r->conn != NULL) {
+		snprintf(reply, sizeof(reply), "%s %.*s",
+		    socketmap_status_name(st), (int)data.len,
+		    data.p != NULL ? (const char *)data.p : "");
+		ctl_send(r->conn, json_pack("{s:b, s:s, s:s, s:s}", "ok", 1,
+		    "domain", r->domain, "summary", summary, "reply", reply));
+		r->conn->refresh = NULL;
+		/* Requests that arrived meanwhile. */
+		ctl_on_read(r->conn->bev, r->conn);
+	}
+	free(r);
+}
+
+static void
+cmd_refresh(struct ctl_conn *c, const char *arg)
+{
+	struct domain_name	 dn;
+	struct ctl_refresh	*r;
+
+	if (ctl_domain(c, arg, &dn) == -1)
+		return;
+	if (c->refresh != NULL) {
+		ctl_error(c, "a refresh is already running on this connection");
+		return;
+	}
+	r = xcalloc(1, sizeof(*r));
+	memcpy(r->domain, dn.name, dn.len + 1);
+	if (lookup_background(c->ctl->src->lookups, dn.name, true,
+	    ctl_on_refreshed, r) == -1) {
+		free(r);
+		ctl_error(c, "a lookup of this domain is running or the lookup "
+		    "limit is reached; try again");
+		return;
+	}
+	r->conn = c;
+	c->refresh = r;
+	log_info("control refresh domain=%s uid=%u pid=%d", dn.name,
+	    (unsigned)c->uid, (int)c->pid);
+}
+
+static void
+cmd_metrics(struct ctl_conn *c)
+{
+	struct buf	text;
+	char		*s;
+
+	buf_init(&text, CONTROL_METRICS_MAX);
+	if (metrics_text(c->ctl->src, &text) == -1) {
+		buf_clear(&text);
+		ctl_error(c, "metrics too large");
+		return;
+	}
+	s = buf_strdup(&text);
+	ctl_send(c, json_pack("{s:b, s:s}", "ok", 1, "text", s));
+	free(s);
+	buf_clear(&text);
+}
+
+/*
+ * request = command [SP argument] LF
+ * command = "status" / "show" / "dump" / "metrics" / "flush" / "refresh"
+ */
+static void
+ctl_dispatch(struct ctl_conn *c, char *line)
+{
+	char	*arg, *extra;
+
+	if ((arg = strchr(line, ' ')) != NULL) {
+		*arg++ = '\0';
+		if ((extra = strchr(arg, ' ')) != NULL || *arg == '\0') {
+			ctl_error(c, "expected COMMAND [ARGUMENT]");
+			return;
+		}
+	}
+	log_debug("control conn=%" PRIu64 " uid=%u command=%s", c->id,
+	    (unsigned)c->uid, log_esc_str(line));
+	if (strcmp(line, "status") == 0)
+		cmd_status(c);
+	else if (strcmp(line, "show") == 0)
+		cmd_show(c, arg);
+	else if (strcmp(line, "dump") == 0)
+		cmd_dump(c, arg);
+	else if (strcmp(line, "metrics") == 0)
+		cmd_metrics(c);
+	else if (strcmp(line, "flush") == 0 || strcmp(line, "refresh") == 0) {
+		if (!peer_may_change(c)) {
+			log_info("control refused conn=%" PRIu64 " uid=%u "
+			    "command=%s", c->id, (unsigned)c->uid, line);
+			ctl_error(c, "permission denied: root, the daemon's "
+			    "user or control_group only");
+			return;
+		}
+		if (line[0] == 'f')
+			cmd_flush(c, arg);
+		else
+			cmd_refresh(c, arg);
+	} else
+		ctl_error(c, "unknown command");
+}
+
+static void
+ctl_on_read(struct bufferevent *bev, void *arg)
+{
+	struct ctl_conn	*c = arg;
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	char		*line;
+	size_t		 len, i;
+
+	/* One request at a time: a dump or refresh finishes first. */
+	while (!c->dumping && c->refresh == NULL) {
+		line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
+		if (line == NULL) {
+			if (evbuffer_get_length(in) > CONTROL_MAX_REQUEST) {
+				ctl_error(c, "request too long");
+				ctl_close(c);
+			}
+			return;
+		}
+		for (i = 0; i < len; i++) {
+			if ((unsigned char)line[i] < 0x20 ||
+			    (unsigned char)line[i] > 0x7e)
+				break;
+		}
+		if (len > CONTROL_MAX_REQUEST || i != len)
+			ctl_error(c, "bad request");
+		else
+			ctl_dispatch(c, line);
+		free(line);
+	}
+}
+
+static void
+ctl_on_write(struct bufferevent *bev, void *arg)
+{
+	struct ctl_conn	*c = arg;
+
+	(void)bev;
+	if (c->dumping) {
+		dump_next(c);
+		return;
+	}
+	/* Requests that arrived during a dump. */
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		ctl_on_read(c->bev, c);
+}
+
+static void
+ctl_on_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	ctl_close(arg);
+}
+
+static void
+ctl_close(struct ctl_conn *c)
+{
+	struct control	*ctl = c->ctl;
+
+	if (c->refresh != NULL)
+		c->refresh->conn = NULL;
+	TAILQ_REMOVE(&ctl->conns, c, entry);
+	ctl->nconns--;
+	bufferevent_free(c->bev);
+	free(c);
+	if (ctl->paused && ctl->nconns < ctl->cfg->control_max_clients) {
+		evconnlistener_enable(ctl->evl);
+		ctl->paused = false;
+	}
+}
+
+static void
+ctl_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct control	*ctl = arg;
+	struct ctl_conn	*c;
+	struct ucred	 cred;
+	socklen_t	 clen = sizeof(cred);
+	struct timeval	 tv = ms_tv(ctl->cfg->control_timeout_ms);
+
+	(void)evl;
+	(void)sa;
+	(void)salen;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == -1) {
+		log_warn("control: SO_PEERCRED");
+		evutil_closesocket(fd);
+		return;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->id = ++ctl->next_id;
+	c->ctl = ctl;
+	c->uid = cred.uid;
+	c->pid = cred.pid;
+	if ((c->bev = bufferevent_socket_new(ctl->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		evutil_closesocket(fd);
+		free(c);
+		return;
+	}
+	bufferevent_setcb(c->bev, ctl_on_read, ctl_on_write, ctl_on_event, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, CONTROL_MAX_REQUEST * 4);
+	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	TAILQ_INSERT_TAIL(&ctl->conns, c, entry);
+	ctl->nconns++;
+	log_debug("control open conn=%" PRIu64 " uid=%u pid=%d", c->id,
+	    (unsigned)c->uid, (int)c->pid);
+	if (ctl->nconns >= ctl->cfg->control_max_clients) {
+		evconnlistener_disable(ctl->evl);
+		ctl->paused = true;
+	}
+}
+
+/* Another daemon answering on path?  A refused connect means stale. */
+static bool
+socket_in_use(const struct sockaddr_un *sun)
+{
+	int	fd, rc;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return false;
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	close(fd);
+	return rc == 0;
+}
+
+struct control *
+control_new(struct event_base *base, const struct config *cfg, uid_t uid,
+    gid_t gid, char *err, size_t errlen)
+{
+	struct control		*ctl;
+	struct sockaddr_un	 sun;
+	struct group		*gr;
+	struct stat		 st;
+	mode_t			 old;
+	const char		*path = cfg->control_socket;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "control_socket %s: path too long", path);
+		return NULL;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (cfg->control_group != NULL) {
+		if ((gr = getgrnam(cfg->control_group)) == NULL) {
+			snprintf(err, errlen, "control_group %s: no such group",
+			    cfg->control_group);
+			return NULL;
+		}
+		gid = gr->gr_gid;
+	}
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "control_socket %s: exists and "
+			    "is not a socket", path);
+			return NULL;
+		}
+		if (socket_in_use(&sun)) {
+			snprintf(err, errlen, "control_socket %s: another "
+			    "mta-stsd is running", path);
+			return NULL;
+		}
+		log_info("control_socket %s: removing stale socket", path);
+		unlink(path);
+	}
+	ctl = xcalloc(1, sizeof(*ctl));
+	ctl->base = base;
+	ctl->cfg = cfg;
+	ctl->gid = gid;
+	ctl->path = xstrdup(path);
+	TAILQ_INIT(&ctl->conns);
+	old = umask((mode_t)(~cfg->control_socket_mode & 0777));
+	ctl->evl = evconnlistener_new_bind(base, ctl_on_accept, ctl,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_DISABLED,
+	    16, (struct sockaddr *)&sun, (int)sizeof(sun));
+	umask(old);
+	if (ctl->evl == NULL) {
+		snprintf(err, errlen, "control_socket %s: %s", path,
+		    strerror(errno));
+		free(ctl->path);
+		free(ctl);
+		return NULL;
+	}
+	if (chmod(path, (mode_t)cfg->control_socket_mode) == -1 ||
+	    (geteuid() == 0 && chown(path, uid, gid) == -1)) {
+		snprintf(err, errlen, "control_socket %s: %s", path,
+		    strerror(errno));
+		control_free(ctl);
+		return NULL;
+	}
+	return ctl;
+}
+
+void
+control_start(struct control *ctl, const struct metrics_src *src)
+{
+	ctl->src = src;
+	evconnlistener_enable(ctl->evl);
+	log_info("control socket %s mode=%04o", ctl->path,
+	    ctl->cfg->control_socket_mode);
+}
+
+void
+control_free(struct control *ctl)
+{
+	struct ctl_conn	*c;
+
+	if (ctl == NULL)
+		return;
+	while ((c = TAILQ_FIRST(&ctl->conns)) != NULL)
+		ctl_close(c);
+	evconnlistener_free(ctl->evl);
+	unlink(ctl->path);
+	free(ctl->path);
+	free(ctl);
+}

@@ -1,0 +1,58 @@
+/*
+ * control.h: the control socket that mta-stsctl talks to.
+ *
+ * Protocol, version 1.  A unix stream socket; the client sends one
+ * request per line (LF-terminated, at most CONTROL_MAX_REQUEST bytes),
+ * a command word and at most one argument:
+ *
+ *	status                 daemon, cache and counters
+ *	show DOMAIN            the cached record and the reply Postfix gets
+ *	dump [AFTER]           every cached record with a key after AFTER
+ *	metrics                Prometheus text
+ *	flush DOMAIN | --all   forget a domain's (or every) cached policy  *
+ *	refresh DOMAIN         re-check the TXT id and refetch now         *
+ *
+ * Each answer is one JSON object per line with "v": 1 and "ok": true or
+ * false (and "error" then).  dump answers one line per record
+ * ({"v":1,"domain":...}) and a final {"v":1,"ok":true,"done":true,
+ * "count":N}; records are read a short page at a time, the next page
+ * only once the client has taken the previous one, so a slow client
+ * holds neither memory nor a read transaction.  Several requests may
+ * follow on one connection.
+ *
+ * Who may connect is decided by the socket's mode and group
+ * (control_socket_mode, control_group).  Commands marked * change state
+ * and also check the peer with SO_PEERCRED: root, the daemon's own uid
+ * and members of control_group (supplementary groups included) only.
+ * Clients have an idle timeout and a cap on their number; nothing a
+ * client does can block the socketmap service.
+ */
+#ifndef MTASTSD_CONTROL_H
+#define MTASTSD_CONTROL_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+#define CONTROL_PROTOCOL	1
+#define CONTROL_MAX_REQUEST	1024
+#define CONTROL_DUMP_PAGE	100
+
+struct event_base;
+struct config;
+struct metrics_src;
+struct control;
+
+/*
+ * Create the socket (before privileges are dropped): refuse when another
+ * daemon answers on it, replace a stale one, set its mode and give it to
+ * owner:group.  Keeps base and cfg.  NULL with err set on failure.
+ */
+struct control	*control_new(struct event_base *, const struct config *,
+		    uid_t, gid_t, char *, size_t);
+/* Start serving; src is kept (borrowed). */
+void		 control_start(struct control *, const struct metrics_src *);
+/* Close every client and the socket, and remove the socket file. */
+void		 control_free(struct control *);
+
+#endif

@@ -1,0 +1,259 @@
+/*
+ * metrics.c: Prometheus text exposition.  See metrics.h.
+ */
+#include <sys/types.h>
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "buf.h"
+#include "cache.h"
+#include "log.h"
+#include "lookup.h"
+#include "metrics.h"
+#include "refresh.h"
+#include "server.h"
+
+#define METRICS_HTTP_TIMEOUT	5	/* seconds per connection */
+#define METRICS_HTTP_MAX_HEADERS 4096
+#define METRICS_HTTP_MAX_BODY	0	/* GET only */
+#define METRICS_MAX_TEXT	65536
+
+struct metrics_http {
+	struct evhttp		*http;	/* owned */
+	const struct metrics_src *src;	/* borrowed */
+};
+
+static int	add(struct buf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static int
+add(struct buf *out, const char *fmt, ...)
+{
+	char	line[512];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return -1;
+	return buf_add(out, line, (size_t)n);
+}
+
+static int
+metric(struct buf *out, const char *name, const char *type, const char *help)
+{
+	return add(out, "# HELP mtastsd_%s %s\n# TYPE mtastsd_%s %s\n", name,
+	    help, name, type);
+}
+
+static int
+value(struct buf *out, const char *name, const char *labels, uint64_t v)
+{
+	return add(out, "mtastsd_%s%s %" PRIu64 "\n", name, labels, v);
+}
+
+int
+metrics_text(const struct metrics_src *src, struct buf *out)
+{
+	const struct lookup_stats	*ls = lookup_engine_stats(src->lookups);
+	const struct refresh_stats	*rs = refresh_get_stats(src->refresher);
+	struct cache_info		 ci;
+	const char			*name;
+	char				 label[64];
+	size_t				 i;
+	int				 rc = 0;
+
+	cache_get_info(src->cache, &ci);
+	rc |= metric(out, "uptime_seconds", "gauge", "Seconds since start.");
+	rc |= value(out, "uptime_seconds", "",
+	    (uint64_t)(time(NULL) - src->started));
+	rc |= metric(out, "queries_total", "counter",
+	    "Socketmap queries received.");
+	rc |= value(out, "queries_total", "", ls->queries);
+	rc |= metric(out, "replies_total", "counter", "Replies by kind.");
+	rc |= value(out, "replies_total", "{reply=\"ok\"}", ls->replies_ok);
+	rc |= value(out, "replies_total", "{reply=\"notfound\"}",
+	    ls->replies_notfound);
+	rc |= value(out, "replies_total", "{reply=\"temp\"}", ls->replies_temp);
+	rc |= metric(out, "queries_not_applicable_total", "counter",
+	    "Keys that are no policy domain (probes, IP literals).");
+	rc |= value(out, "queries_not_applicable_total", "",
+	    ls->not_applicable);
+	rc |= metric(out, "cache_lookups_total", "counter",
+	    "Policy cache lookups by result.");
+	rc |= value(out, "cache_lookups_total", "{result=\"hit\"}",
+	    ls->cache_hits);
+	rc |= value(out, "cache_lookups_total", "{result=\"miss\"}",
+	    ls->cache_misses);
+	rc |= value(out, "cache_lookups_total", "{result=\"negative\"}",
+	    ls->negative_hits);
+	rc |= metric(out, "lookups_total", "counter",
+	    "Discovery lookups started (including re-checks).");
+	rc |= value(out, "lookups_total", "", ls->lookups);
+	rc |= metric(out, "lookups_in_flight", "gauge",
+	    "Discovery lookups running now.");
+	rc |= value(out, "lookups_in_flight", "", lookup_in_flight(src->lookups));
+	rc |= metric(out, "query_waits_expired_total", "counter",
+	    "Queries answered with the fallback after query_wait.");
+	rc |= value(out, "query_waits_expired_total", "", ls->wait_timeouts);
+	rc |= metric(out, "busy_total", "counter",
+	    "Queries answered with the fallback at a lookup limit.");
+	rc |= value(out, "busy_total", "", ls->busy);
+	rc |= metric(out, "txt_queries_total", "counter",
+	    "_mta-sts TXT lookups by result.");
+	rc |= value(out, "txt_queries_total", "{result=\"ok\"}", ls->txt_ok);
+	rc |= value(out, "txt_queries_total", "{result=\"none\"}",
+	    ls->txt_none);
+	rc |= value(out, "txt_queries_total", "{result=\"failed\"}",
+	    ls->txt_failed);
+	rc |= metric(out, "fetches_total", "counter",
+	    "Policy fetches by result (failures by reason).");
+	rc |= value(out, "fetches_total", "{result=\"ok\"}", ls->fetch_ok);
+	for (i = 0; (name = lookup_fetch_reason_name(i)) != NULL; i++) {
+		snprintf(label, sizeof(label), "{result=\"%s\"}", name);
+		rc |= value(out, "fetches_total", label, ls->fetch_failures[i]);
+	}
+	rc |= metric(out, "fetches_backed_off_total", "counter",
+	    "Fetches skipped because the same id failed recently.");
+	rc |= value(out, "fetches_backed_off_total", "", ls->fetch_backoff);
+	rc |= metric(out, "policies_invalid_total", "counter",
+	    "Fetched policies that did not parse.");
+	rc |= value(out, "policies_invalid_total", "", ls->policy_invalid);
+	rc |= metric(out, "policy_updates_total", "counter",
+	    "Policies replaced after a TXT id change.");
+	rc |= value(out, "policy_updates_total", "", ls->policy_updates);
+	rc |= metric(out, "stale_served_total", "counter",
+	    "Failures during which a valid cached policy was kept.");
+	rc |= value(out, "stale_served_total", "", ls->stale_served);
+	rc |= metric(out, "refreshes_total", "counter",
+	    "Background re-checks and renewals started.");
+	rc |= value(out, "refreshes_total", "", ls->refreshes);
+	rc |= metric(out, "evictions_total", "counter",
+	    "Unused expired records deleted.");
+	rc |= value(out, "evictions_total", "", rs->deleted);
+	rc |= metric(out, "cache_errors_total", "counter",
+	    "Cache read or write errors.");
+	rc |= value(out, "cache_errors_total", "", ls->cache_errors);
+	rc |= metric(out, "cache_records", "gauge", "Records in the cache.");
+	rc |= value(out, "cache_records", "", ci.records);
+	rc |= metric(out, "cache_policies", "gauge",
+	    "Valid cached policies by mode (as of the last scan).");
+	rc |= value(out, "cache_policies", "{mode=\"enforce\"}",
+	    rs->by_mode[0]);
+	rc |= value(out, "cache_policies", "{mode=\"testing\"}",
+	    rs->by_mode[1]);
+	rc |= value(out, "cache_policies", "{mode=\"none\"}", rs->by_mode[2]);
+	rc |= value(out, "cache_policies", "{mode=\"expired\"}", rs->expired);
+	rc |= metric(out, "cache_used_bytes", "gauge",
+	    "Bytes of the cache map in use.");
+	rc |= value(out, "cache_used_bytes", "", ci.used_bytes);
+	rc |= metric(out, "cache_corrupt_total", "counter",
+	    "Corrupt cache records met.");
+	rc |= value(out, "cache_corrupt_total", "", ci.corrupt_seen);
+	rc |= metric(out, "connections", "gauge",
+	    "Socketmap client connections open.");
+	rc |= value(out, "connections", "", server_connections(src->server));
+	return rc == 0 ? 0 : -1;
+}
+
+static void
+metrics_on_request(struct evhttp_request *req, void *arg)
+{
+	struct metrics_http	*mh = arg;
+	struct evbuffer		*body;
+	struct buf		 text;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		evhttp_send_error(req, 405, "Method Not Allowed");
+		return;
+	}
+	buf_init(&text, METRICS_MAX_TEXT);
+	if (metrics_text(mh->src, &text) == -1 ||
+	    (body = evbuffer_new()) == NULL) {
+		buf_clear(&text);
+		evhttp_send_error(req, 500, "Internal Server Error");
+		return;
+	}
+	evbuffer_add(body, text.p, text.len);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	evhttp_send_reply(req, 200, "OK", body);
+	evbuffer_free(body);
+	buf_clear(&text);
+}
+
+static void
+metrics_on_other(struct evhttp_request *req, void *arg)
+{
+	(void)arg;
+	evhttp_send_error(req, 404, "Not Found");
+}
+
+struct metrics_http *
+metrics_http_new(struct event_base *base, const char *addr,
+    const struct metrics_src *src, char *err, size_t errlen)
+{
+	struct metrics_http	*mh;
+	char			 host[64];
+	const char		*colon = strrchr(addr, ':');
+	size_t			 hlen;
+	long			 port;
+
+	if (colon == NULL || (port = strtol(colon + 1, NULL, 10)) <= 0 ||
+	    port > 65535) {
+		snprintf(err, errlen, "metrics_listen %s: expected ADDR:PORT",
+		    addr);
+		return NULL;
+	}
+	hlen = (size_t)(colon - addr);
+	if (hlen >= 2 && addr[0] == '[' && addr[hlen - 1] == ']') {
+		addr++;
+		hlen -= 2;
+	}
+	if (hlen == 0 || hlen >= sizeof(host)) {
+		snprintf(err, errlen, "metrics_listen: bad address");
+		return NULL;
+	}
+	memcpy(host, addr, hlen);
+	host[hlen] = '\0';
+	mh = xcalloc(1, sizeof(*mh));
+	mh->src = src;
+	if ((mh->http = evhttp_new(base)) == NULL) {
+		snprintf(err, errlen, "metrics: evhttp_new failed");
+		free(mh);
+		return NULL;
+	}
+	evhttp_set_timeout(mh->http, METRICS_HTTP_TIMEOUT);
+	evhttp_set_max_headers_size(mh->http, METRICS_HTTP_MAX_HEADERS);
+	evhttp_set_max_body_size(mh->http, METRICS_HTTP_MAX_BODY);
+	evhttp_set_allowed_methods(mh->http, EVHTTP_REQ_GET);
+	evhttp_set_cb(mh->http, "/metrics", metrics_on_request, mh);
+	evhttp_set_gencb(mh->http, metrics_on_other, mh);
+	if (evhttp_bind_socket(mh->http, host, (uint16_t)port) == -1) {
+		snprintf(err, errlen, "metrics_listen %s:%ld: cannot bind",
+		    host, port);
+		metrics_http_free(mh);
+		return NULL;
+	}
+	return mh;
+}
+
+void
+metrics_http_free(struct metrics_http *mh)
+{
+	if (mh == NULL)
+		return;
+	evhttp_free(mh->http);
+	free(mh);
+}
