@@ -201,6 +201,22 @@ diag_esc(struct span s, size_t max)
 	return out;
 }
 
+/*
+ * A reason from fetch.c or tlsprobe.c: those escape peer bytes already
+ * (as \xNN), so printable text is kept as it is rather than escaped twice.
+ */
+static char *
+reason_text(const char *why, size_t max)
+{
+	struct span	s = span_make(why, strnlen(why, max));
+	size_t		i;
+
+	for (i = 0; i < s.len; i++)
+		if (!ascii_is_print(s.p[i]))
+			return diag_esc(s, max);
+	return span_strdup(s);
+}
+
 /* Findings. */
 
 static void
@@ -442,7 +458,7 @@ check_policy(const struct diag_input *in, struct diag_report *r,
 		return false;
 	}
 	if (in->fetch_status != FETCH_OK) {
-		e = diag_esc(span_str(in->fetch_reason), FETCH_REASON_MAX);
+		e = reason_text(in->fetch_reason, FETCH_REASON_MAX);
 		add_default(r, DIAG_MTASTS_POLICY_FETCH_FAILED, "%s", e);
 		free(e);
 		return false;
@@ -594,7 +610,7 @@ check_smtp(const struct diag_input *in, struct diag_report *r)
 			const struct diag_probe	*pr = &h->probes[j];
 			char			*e;
 
-			e = diag_esc(span_str(pr->reason), TLSPROBE_REASON_MAX);
+			e = reason_text(pr->reason, TLSPROBE_REASON_MAX);
 			if (pr->status == TLSPROBE_OK)
 				add_default(r, DIAG_MTASTS_MX_TLS_OK, "MX %s "
 				    "[%s]: %s for %s (%.2f s)", h->name,

@@ -88,9 +88,8 @@ print_policy(const struct diag_input *in)
 		return;
 	}
 	if (in->fetch_status != FETCH_OK) {
+		/* The reason is in the findings. */
 		printf("failed (%s)\n", fetch_status_name(in->fetch_status));
-		print_esc("    ", span_str(in->fetch_reason), FETCH_REASON_MAX,
-		    "\n");
 		return;
 	}
 	printf("HTTP %ld, %zu bytes\n", in->http_code, in->body.len);

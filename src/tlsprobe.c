@@ -30,6 +30,7 @@
 
 #define TLSPROBE_ESC_MAX	160	/* peer or library bytes quoted */
 #define TLSPROBE_ADDR_MAX	64
+#define TLSPROBE_RESOLVE_MAX	(TLSPROBE_MAX_HOST + TLSPROBE_ADDR_MAX + 16)
 
 struct tlsprobe {
 	struct tlsprobe_result	*out;	/* borrowed from the caller */
@@ -294,7 +295,7 @@ tlsprobe_smtp(const char *host, const char *addr,
 	struct timespec		 t0, t1;
 	struct curl_slist	*resolve = NULL;
 	char			 url[TLSPROBE_MAX_HOST + 32];
-	char			 ent[TLSPROBE_MAX_HOST + TLSPROBE_ADDR_MAX + 16];
+	char			 ent[TLSPROBE_RESOLVE_MAX];
 	const char		*why = NULL;
 	unsigned		 port, connect_ms, total_ms;
 	bool			 v6;
