@@ -48,7 +48,7 @@ struct config_key {
 
 static const struct config_key config_keys[] = {
 	{ "listen", CONFIG_T_LISTEN, OFF(listen), 0, 0 },
-	{ "map_name", CONFIG_T_STRING, OFF(map_name), 0, 0 },
+	{ "map_name", CONFIG_T_STRING, OFF(map_name), 0, 64 },
 	{ "cache_dir", CONFIG_T_PATH, OFF(cache_dir), 0, 0 },
 	{ "control_socket", CONFIG_T_PATH, OFF(control_socket), 0, 0 },
 	{ "control_socket_mode", CONFIG_T_MODE, OFF(control_socket_mode),
@@ -78,7 +78,7 @@ static const struct config_key config_keys[] = {
 	{ "max_lookups", CONFIG_T_UINT, OFF(max_lookups), 1, 1000000 },
 	{ "max_waiters", CONFIG_T_UINT, OFF(max_waiters), 1, 1000000 },
 	{ "cache_map_size", CONFIG_T_SIZE, OFF(cache_map_size),
-	    1ULL << 20, 1ULL << 40 },
+	    1ULL << 20, 16ULL << 30 },
 	{ "txt_ttl_min", CONFIG_T_SECONDS, OFF(txt_ttl_min), 0, DAY_S },
 	{ "txt_ttl_max", CONFIG_T_SECONDS, OFF(txt_ttl_max), 1, 7 * DAY_S },
 	{ "negative_ttl", CONFIG_T_SECONDS, OFF(negative_ttl), 0, DAY_S },
@@ -153,7 +153,8 @@ listen_parse(const char *s, struct config_listen *out, const char **why)
 	}
 	hlen = (size_t)(colon - s);
 	if (s[0] == '[') {
-		if (hlen < 3 || s[hlen - 1] != ']' || hlen - 2 >= sizeof(host)) {
+		if (hlen < 3 || s[hlen - 1] != ']' ||
+		    hlen - 2 >= sizeof(host)) {
 			*why = "bad [IPv6] address";
 			return -1;
 		}
@@ -182,7 +183,10 @@ listen_parse(const char *s, struct config_listen *out, const char **why)
 	return 0;
 }
 
-/* server = IPv4address [":" port] / IPv6address / "[" IPv6address "]" ":" port */
+/*
+ * server = IPv4address [":" port] / IPv6address
+ *        / "[" IPv6address "]" ":" port
+ */
 static int
 server_is_valid(const char *s)
 {
@@ -190,7 +194,8 @@ server_is_valid(const char *s)
 	unsigned char		addr[sizeof(struct in6_addr)];
 	const char		*why;
 
-	if (inet_pton(AF_INET, s, addr) == 1 || inet_pton(AF_INET6, s, addr) == 1)
+	if (inet_pton(AF_INET, s, addr) == 1 ||
+	    inet_pton(AF_INET6, s, addr) == 1)
 		return 1;
 	if (listen_parse(s, &l, &why) == 0) {
 		int ok = l.kind == CONFIG_LISTEN_INET;
@@ -289,6 +294,10 @@ set_value(struct config *cfg, const struct config_key *k, const char *val,
 	case CONFIG_T_STRING:
 		if (*val == '\0' || strpbrk(val, " \t") != NULL) {
 			*why = "expected one word";
+			return -1;
+		}
+		if (k->max != 0 && strlen(val) > k->max) {
+			*why = "too long";
 			return -1;
 		}
 		free(*str_slot(cfg, k));
@@ -550,8 +559,8 @@ config_load(struct config *cfg, const char *path, bool must_exist, char *err,
 	while ((n = getline(&line, &linecap, fp)) != -1) {
 		lineno++;
 		if ((size_t)n > CONFIG_MAX_LINE) {
-			snprintf(err, errlen, "%s:%u: line longer than %d bytes",
-			    path, lineno, CONFIG_MAX_LINE);
+			snprintf(err, errlen, "%s:%u: line longer than %d "
+			    "bytes", path, lineno, CONFIG_MAX_LINE);
 			goto fail;
 		}
 		for (i = 0; i < (size_t)n; i++)
@@ -588,8 +597,8 @@ config_load(struct config *cfg, const char *path, bool must_exist, char *err,
 			listen_default = false;
 		}
 		if (set_value(cfg, k, val, &why) == -1) {
-			snprintf(err, errlen, "%s:%u: %s: %s", path, lineno, key,
-			    why);
+			snprintf(err, errlen, "%s:%u: %s: %s", path, lineno,
+			    key, why);
 			goto fail;
 		}
 	}
@@ -597,12 +606,22 @@ config_load(struct config *cfg, const char *path, bool must_exist, char *err,
 		snprintf(err, errlen, "%s: read error", path);
 		goto fail;
 	}
+	if (cfg->txt_ttl_min > cfg->txt_ttl_max) {
+		snprintf(err, errlen, "%s: txt_ttl_min is above txt_ttl_max",
+		    path);
+		goto fail;
+	}
+	if (cfg->retry_min > cfg->retry_max) {
+		snprintf(err, errlen, "%s: retry_min is above retry_max", path);
+		goto fail;
+	}
 	free(line);
 	fclose(fp);
 	return 0;
 
 bad_byte:
-	snprintf(err, errlen, "%s:%u: control character or NUL in line", path, lineno);
+	snprintf(err, errlen, "%s:%u: control character or NUL in line", path,
+	    lineno);
 fail:
 	free(line);
 	fclose(fp);
@@ -641,7 +660,8 @@ config_print(const struct config *cfg, FILE *fp)
 	fprintf(fp, "\n");
 	print_duration(fp, "dns_timeout", cfg->dns_timeout_ms);
 	fprintf(fp, "dns_tries = %u\n", cfg->dns_tries);
-	print_duration(fp, "http_connect_timeout", cfg->http_connect_timeout_ms);
+	print_duration(fp, "http_connect_timeout",
+	    cfg->http_connect_timeout_ms);
 	print_duration(fp, "http_timeout", cfg->http_timeout_ms);
 	fprintf(fp, "ca_file = %s\n", cfg->ca_file ? cfg->ca_file : "");
 	print_duration(fp, "query_wait", cfg->query_wait_ms);
@@ -651,8 +671,12 @@ config_print(const struct config *cfg, FILE *fp)
 	fprintf(fp, "max_connections = %u\n", cfg->max_connections);
 	fprintf(fp, "max_lookups = %u\n", cfg->max_lookups);
 	fprintf(fp, "max_waiters = %u\n", cfg->max_waiters);
-	fprintf(fp, "cache_map_size = %lluM\n",
-	    (unsigned long long)(cfg->cache_map_size >> 20));
+	if (cfg->cache_map_size % (1ULL << 20) == 0)
+		fprintf(fp, "cache_map_size = %lluM\n",
+		    (unsigned long long)(cfg->cache_map_size >> 20));
+	else
+		fprintf(fp, "cache_map_size = %llu\n",
+		    (unsigned long long)cfg->cache_map_size);
 	fprintf(fp, "txt_ttl_min = %us\n", cfg->txt_ttl_min);
 	fprintf(fp, "txt_ttl_max = %us\n", cfg->txt_ttl_max);
 	fprintf(fp, "negative_ttl = %us\n", cfg->negative_ttl);

@@ -33,7 +33,7 @@ enum config_listen_kind {
 struct config_listen {
 	enum config_listen_kind	 kind;
 	char			*text;	/* owned: as written in the file */
-	char			*host;	/* owned: numeric address; NULL for unix */
+	char			*host;	/* owned: numeric; NULL for unix */
 	char			*port;	/* owned: decimal port; NULL for unix */
 	char			*path;	/* owned: socket path; NULL for inet */
 };
@@ -45,14 +45,15 @@ struct config {
 	char			*cache_dir;	/* owned */
 	char			*control_socket; /* owned */
 	unsigned		 control_socket_mode;
-	char			*control_group;	/* owned; NULL = daemon's group */
+	char			*control_group;	/* owned; NULL: daemon's */
 	unsigned		 unix_socket_mode;
 	char			*user;		/* owned; NULL = keep uid */
 	char			*group;		/* owned; NULL = user's group */
 	enum log_level		 log_level;
 
-	char			*dns_servers[CONFIG_MAX_DNS_SERVERS]; /* owned */
-	size_t			 ndns_servers;	/* 0 = /etc/resolv.conf */
+	/* Owned; none: /etc/resolv.conf. */
+	char			*dns_servers[CONFIG_MAX_DNS_SERVERS];
+	size_t			 ndns_servers;
 	unsigned		 dns_timeout_ms;
 	unsigned		 dns_tries;
 	unsigned		 http_connect_timeout_ms;

@@ -55,7 +55,7 @@ struct ctl_conn {
 	bool			 dumping;
 	uint64_t		 dumped;
 	char			 cursor[DOMAIN_MAX_NAME + 1];
-	struct ctl_refresh	*refresh;	/* borrowed; NULL unless waiting */
+	struct ctl_refresh	*refresh;	/* borrowed; NULL unless busy */
 	TAILQ_ENTRY(ctl_conn)	 entry;
 };
 

@@ -61,8 +61,8 @@ struct lookup;
 
 struct lookup_wait {
 	struct lookup_engine	*engine;	/* borrowed */
-	struct lookup		*lk;		/* borrowed; NULL when detached */
-	struct event		*ev;		/* owned: wait timer or answer */
+	struct lookup		*lk;		/* borrowed; NULL: detached */
+	struct event		*ev;		/* owned: timer or answer */
 	uint64_t		 conn_id;
 	lookup_done_fn		*fn;
 	void			*arg;		/* borrowed from the caller */
@@ -88,7 +88,7 @@ struct lookup {
 	lookup_bg_fn		*bg_fn;		/* NULL unless background */
 	void			*bg_arg;	/* borrowed */
 	char			 summary[LOOKUP_SUMMARY_MAX];
-	struct resolver_query	*rq;		/* owned; NULL unless TXT/ADDR */
+	struct resolver_query	*rq;		/* owned; NULL unless DNS */
 	struct fetch		*fq;		/* owned; NULL unless FETCH */
 	struct lookup_wait_list	 waiters;
 	size_t			 nwaiters;
@@ -440,15 +440,17 @@ lookup_failed(struct lookup *lk, const char *reason, const char *failed_id)
 	if (lk->have_cached) {
 		le->stats.stale_served++;
 		if (rec->failures == 0 || strcmp(rec->failure, text) != 0)
-			log_warnx("policy kept domain=%s id=%s expires_in=%llds "
-			    "reason=\"%s\"", lk->domain, rec->id,
+			log_warnx("policy kept domain=%s id=%s "
+			    "expires_in=%llds reason=\"%s\"", lk->domain,
+			    rec->id,
 			    (long long)(schedule_policy_expires(rec->fetched,
 			    rec->policy.max_age) - now), text);
 		rec->failures++;
 		rec->last_failure = now;
 		memcpy(rec->failure, text, sizeof(text));
 		if (failed_id != NULL)
-			memcpy(rec->failed_id, failed_id, strlen(failed_id) + 1);
+			memcpy(rec->failed_id, failed_id,
+			    strlen(failed_id) + 1);
 		rec->next_refresh = schedule_retry_at(&le->sc, now,
 		    rec->failures, lookup_random(le));
 		lookup_store(lk, rec);

@@ -63,8 +63,8 @@ struct lookup_stats {
 	uint64_t	not_applicable;		/* probes, IP literals, bad */
 	uint64_t	cache_hits;		/* answered from the cache */
 	uint64_t	cache_misses;
-	uint64_t	negative_hits;		/* answered from negative cache */
-	uint64_t	joined;			/* queries that joined a lookup */
+	uint64_t	negative_hits;		/* from the negative cache */
+	uint64_t	joined;			/* joined a running lookup */
 	uint64_t	wait_timeouts;		/* query_wait ran out */
 	uint64_t	busy;			/* limits reached */
 	uint64_t	lookups;
@@ -77,10 +77,10 @@ struct lookup_stats {
 	/* Failures by fetch status (fetch_status_name() of the index);
 	   index 0 ("ok") counts DNS failures of the policy host. */
 	uint64_t	fetch_failures[LOOKUP_FETCH_REASONS];
-	uint64_t	fetch_backoff;		/* fetches skipped (retry_min) */
+	uint64_t	fetch_backoff;		/* skipped for retry_min */
 	uint64_t	policy_invalid;
 	uint64_t	policy_updates;		/* new id, new policy stored */
-	uint64_t	stale_served;		/* cached policy kept on failure */
+	uint64_t	stale_served;		/* cached kept on failure */
 	uint64_t	cache_errors;
 	uint64_t	refreshes;		/* background lookups started */
 };

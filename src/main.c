@@ -399,8 +399,8 @@ main(int argc, char *argv[])
 		log_errx("fetcher: %s", why);
 		goto fail;
 	}
-	if ((ds.lookups = lookup_engine_new(ds.base, &cfg, ds.cache, ds.resolver,
-	    ds.fetcher, &why)) == NULL) {
+	if ((ds.lookups = lookup_engine_new(ds.base, &cfg, ds.cache,
+	    ds.resolver, ds.fetcher, &why)) == NULL) {
 		log_errx("lookup engine: %s", why);
 		goto fail;
 	}

@@ -103,7 +103,8 @@ metrics_text(const struct metrics_src *src, struct buf *out)
 	rc |= value(out, "lookups_total", "", ls->lookups);
 	rc |= metric(out, "lookups_in_flight", "gauge",
 	    "Discovery lookups running now.");
-	rc |= value(out, "lookups_in_flight", "", lookup_in_flight(src->lookups));
+	rc |= value(out, "lookups_in_flight", "",
+	    lookup_in_flight(src->lookups));
 	rc |= metric(out, "query_waits_expired_total", "counter",
 	    "Queries answered with the fallback after query_wait.");
 	rc |= value(out, "query_waits_expired_total", "", ls->wait_timeouts);

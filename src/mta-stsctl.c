@@ -98,10 +98,40 @@ query_usage(FILE *fp)
 {
 	fprintf(fp, "usage: mta-stsctl query [-a ADDRESS] [-p PORT] "
 	    "[-m MAP] KEY\n"
-	    "  Send KEY to the socketmap listener (default 127.0.0.1:8461, "
-	    "map sts)\n"
-	    "  as Postfix does, print the reply and how long it took.\n"
+	    "  Send KEY to the socketmap listener as Postfix does, print "
+	    "the reply\n"
+	    "  and how long it took.  Default: the first TCP listen address "
+	    "and the\n"
+	    "  map_name of the configuration (127.0.0.1:8461, sts).\n"
 	    "  Exit status: 0 OK, 1 NOTFOUND, 2 other replies or errors.\n");
+}
+
+/* Defaults for query from the daemon's configuration. */
+static void
+query_defaults(char **addr, char **port, char **map)
+{
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX];
+	size_t		i;
+
+	config_init(&cfg);
+	if (config_load(&cfg, opt_config != NULL ? opt_config :
+	    CONFIG_DEFAULT_FILE, opt_config != NULL, err, sizeof(err)) == -1)
+		fprintf(stderr, "mta-stsctl: %s (using built-in defaults)\n",
+		    err);
+	for (i = 0; i < cfg.nlisten; i++) {
+		if (cfg.listen[i].kind == CONFIG_LISTEN_INET) {
+			*addr = xstrdup(cfg.listen[i].host);
+			*port = xstrdup(cfg.listen[i].port);
+			break;
+		}
+	}
+	if (*addr == NULL) {
+		*addr = xstrdup("127.0.0.1");
+		*port = xstrdup("8461");
+	}
+	*map = xstrdup(cfg.map_name != NULL ? cfg.map_name : "sts");
+	config_clear(&cfg);
 }
 
 static int
@@ -149,7 +179,8 @@ print_text(struct span s)
 static int
 cmd_query(int argc, char **argv)
 {
-	const char	*addr = "127.0.0.1", *port = "8461", *map = "sts";
+	const char	*addr = NULL, *port = NULL, *map = NULL;
+	char		*daddr = NULL, *dport = NULL, *dmap = NULL;
 	struct buf	 req, in;
 	struct span	 payload;
 	struct timespec	 t0, t1;
@@ -184,6 +215,13 @@ cmd_query(int argc, char **argv)
 		query_usage(stderr);
 		return CTL_EXIT_ERROR;
 	}
+	query_defaults(&daddr, &dport, &dmap);
+	if (addr == NULL)
+		addr = daddr;
+	if (port == NULL)
+		port = dport;
+	if (map == NULL)
+		map = dmap;
 	buf_init(&req, SOCKETMAP_MAX_REQUEST + NETSTRING_MAX_DIGITS + 2);
 	buf_init(&in, SOCKETMAP_MAX_REPLY + NETSTRING_MAX_DIGITS + 2);
 	{
@@ -196,13 +234,17 @@ cmd_query(int argc, char **argv)
 			fprintf(stderr, "mta-stsctl: key too long\n");
 			buf_clear(&p);
 			buf_clear(&req);
-			return CTL_EXIT_ERROR;
+			buf_clear(&in);
+			rc = CTL_EXIT_ERROR;
+			goto out;
 		}
 		buf_clear(&p);
 	}
 	if ((fd = connect_tcp(addr, port)) == -1) {
 		buf_clear(&req);
-		return CTL_EXIT_ERROR;
+		buf_clear(&in);
+		rc = CTL_EXIT_ERROR;
+		goto out;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = CTL_EXIT_ERROR;
@@ -243,13 +285,33 @@ done:
 	close(fd);
 	buf_clear(&req);
 	buf_clear(&in);
+out:
+	free(daddr);
+	free(dport);
+	free(dmap);
 	return rc;
 }
 
+/* The global -j and -c apply to check too. */
 static int
 cmd_check(int argc, char **argv)
 {
-	return diag_command(argc, argv);
+	char	**av;
+	int	  ac = 0, i, rc;
+
+	av = xcalloc((size_t)argc + 4, sizeof(*av));
+	av[ac++] = argv[0];
+	if (opt_json)
+		av[ac++] = (char *)(uintptr_t)"--json";
+	if (opt_config != NULL) {
+		av[ac++] = (char *)(uintptr_t)"-c";
+		av[ac++] = (char *)(uintptr_t)opt_config;
+	}
+	for (i = 1; i < argc; i++)
+		av[ac++] = argv[i];
+	rc = diag_command(ac, av);
+	free(av);
+	return rc;
 }
 
 /* ---- control socket client -------------------------------------- */
@@ -407,11 +469,13 @@ cmd_opts(int argc, char **argv, const char *usage_text, int nargs_min,
 	int	i, n = 0;
 
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
 			printf("%s", usage_text);
 			return -2;
 		}
-		if (strcmp(argv[i], "-j") == 0 || strcmp(argv[i], "--json") == 0) {
+		if (strcmp(argv[i], "-j") == 0 ||
+		    strcmp(argv[i], "--json") == 0) {
 			opt_json = true;
 			continue;
 		}
@@ -497,8 +561,9 @@ static int
 cmd_status(int argc, char **argv)
 {
 	int	n = cmd_opts(argc, argv, "usage: mta-stsctl status [-j]\n"
-		    "  Version, uptime, listeners, cache size, policies by mode,"
-		    "\n  lookups in flight and counters since start.\n", 0, 0);
+		    "  Version, uptime, listeners, cache size, policies by "
+		    "mode,\n  lookups in flight and counters since start.\n",
+		    0, 0);
 
 	if (n < 0)
 		return n == -2 ? CTL_EXIT_OK : CTL_EXIT_ERROR;
@@ -566,14 +631,15 @@ cmd_dump(int argc, char **argv)
 	size_t			 i;
 	int			 n, rc = CTL_EXIT_ERROR;
 
-	n = cmd_opts(argc, argv, "usage: mta-stsctl dump [-j]\n"
-	    "  Every cached domain, one line each (JSON lines with -j):\n"
-	    "  domain, mode, id, expiry, mx patterns.\n", 0, 0);
+	n = cmd_opts(argc, argv, "usage: mta-stsctl dump [-j] [AFTER]\n"
+	    "  Every cached domain (after AFTER, in key order), one line "
+	    "each\n  (JSON lines with -j): domain, mode, id, expiry, mx "
+	    "patterns.\n", 0, 1);
 	if (n < 0)
 		return n == -2 ? CTL_EXIT_OK : CTL_EXIT_ERROR;
 	if (ctl_connect(&cc) == -1)
 		return CTL_EXIT_ERROR;
-	if (ctl_request(&cc, "dump", NULL) == -1)
+	if (ctl_request(&cc, "dump", n == 1 ? argv[1] : NULL) == -1)
 		goto done;
 	while ((o = ctl_read(&cc)) != NULL) {
 		if (json_is_true(json_object_get(o, "done"))) {
@@ -621,8 +687,8 @@ show_flush(json_t *o)
 static int
 cmd_flush(int argc, char **argv)
 {
-	int	n = cmd_opts(argc, argv, "usage: mta-stsctl flush [-j] DOMAIN | "
-		    "--all\n"
+	int	n = cmd_opts(argc, argv,
+		    "usage: mta-stsctl flush [-j] DOMAIN | --all\n"
 		    "  Forget the cached policy of DOMAIN (or of every domain) "
 		    "and any\n  remembered failure; the next query looks it up "
 		    "afresh.\n  Needs root, the daemon's user or "
@@ -644,7 +710,8 @@ show_refresh(json_t *o)
 static int
 cmd_refresh(int argc, char **argv)
 {
-	int	n = cmd_opts(argc, argv, "usage: mta-stsctl refresh [-j] DOMAIN\n"
+	int	n = cmd_opts(argc, argv,
+		    "usage: mta-stsctl refresh [-j] DOMAIN\n"
 		    "  Re-check DOMAIN's TXT id and refetch its policy now, "
 		    "then print\n  the result and the reply Postfix gets.  "
 		    "Needs root, the daemon's\n  user or control_group.\n",

@@ -42,7 +42,7 @@ netstring_decode(struct span in, size_t max, struct span *payload,
 			*why = "length has a leading zero";
 			return NETSTRING_BAD;
 		}
-		/* Decide on the digits alone: never wait for an oversized body. */
+		/* Decide on the digits alone: never await an oversized body. */
 		if (off + 1 > maxdigits || d > max || len > (max - d) / 10) {
 			*why = "declared length above the request cap";
 			return NETSTRING_TOO_LONG;

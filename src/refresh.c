@@ -47,7 +47,7 @@ struct refresher {
 	size_t			 npage;
 	size_t			 next;		/* first unhandled in page */
 	struct refresh_stats	 stats;
-	struct refresh_stats	 scan;		/* counts of the scan going on */
+	struct refresh_stats	 scan;		/* counts of this scan */
 };
 
 static enum refresh_action

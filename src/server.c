@@ -94,11 +94,12 @@ struct server {
 	bool			 at_limit_logged;
 	bool			 shutting_down;
 	struct event		*accept_timer;	/* owned: resume after EMFILE */
-	struct event		*shutdown_timer; /* owned; NULL until shutdown */
+	struct event		*shutdown_timer; /* owned; NULL until stop */
 	server_done_fn		*done_fn;
 	void			*done_arg;	/* borrowed */
 	struct ratelim		 badreq_log;
-	char			*unknown_maps[SERVER_MAX_UNKNOWN_MAPS]; /* owned */
+	/* Names warned about, owned. */
+	char			*unknown_maps[SERVER_MAX_UNKNOWN_MAPS];
 	size_t			 nunknown_maps;
 	bool			 unknown_overflow_logged;
 };
@@ -522,8 +523,8 @@ listener_open(struct server *srv, const struct config_listen *cl,
 		/* Replace a stale socket, never any other kind of file. */
 		if (lstat(cl->path, &st) == 0) {
 			if (!S_ISSOCK(st.st_mode)) {
-				snprintf(err, errlen, "listen %s: exists and is "
-				    "not a socket", cl->text);
+				snprintf(err, errlen, "listen %s: exists and "
+				    "is not a socket", cl->text);
 				return -1;
 			}
 			unlink(cl->path);

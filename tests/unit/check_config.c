@@ -33,7 +33,8 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	{ "unknown key", "# c\nfrobnicate = 1\n", ":2: unknown key 'frobnicate'" },
+	{ "unknown key", "# c\nfrobnicate = 1\n",
+	    ":2: unknown key 'frobnicate'" },
 	{ "duplicate", "map_name = a\nmap_name = b\n", ":2: duplicate key" },
 	{ "no equals", "map_name\n", ":1: expected key = value" },
 	{ "bad duration", "dns_timeout = 5x\n", ":1: dns_timeout: expected" },
@@ -56,6 +57,20 @@ static const struct bad_case bad_cases[] = {
 	{ "mode", "control_socket_mode = 999\n", ":1: control_socket_mode" },
 	{ "control char", "map_name = s\x01ts\n", ":1: control character" },
 	{ "map two words", "map_name = a b\n", ":1: map_name: expected one" },
+	{ "map name too long", "map_name = "
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+	    ":1: map_name: too long" },
+	{ "ttl bounds crossed", "txt_ttl_min = 2h\ntxt_ttl_max = 1h\n",
+	    ": txt_ttl_min is above txt_ttl_max" },
+	{ "retry bounds crossed", "retry_min = 2h\nretry_max = 1h\n",
+	    ": retry_min is above retry_max" },
+	{ "seconds only", "retry_min = 1500ms\n", ":1: retry_min: expected a "
+	    "duration in whole seconds" },
+	{ "map size", "cache_map_size = 2T\n", ":1: cache_map_size: expected "
+	    "a size" },
+	{ "map size range", "cache_map_size = 17G\n", ":1: cache_map_size: "
+	    "size out of range" },
 };
 
 START_TEST(test_bad_table)
