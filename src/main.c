@@ -384,7 +384,7 @@ main(int argc, char *argv[])
 	copts.dir = cfg.cache_dir;
 	copts.map_size = cfg.cache_map_size;
 	if ((ds.cache = cache_open(&copts, err, sizeof(err))) == NULL) {
-		log_errx("cache: %s", err);
+		log_errx("%s", err);
 		goto fail;
 	}
 	if (fetch_global_init() == -1) {

@@ -25,7 +25,7 @@
 #include "sts_policy.h"
 
 #define BENCH_BATCH	10000	/* records per write transaction */
-#define BENCH_NAME	32
+#define BENCH_NAME	48
 
 static int64_t
 now_ns(void)

@@ -63,4 +63,43 @@ assert_eq "$LOOKUP_RC|$LOOKUP_OUT" \
 rc=0
 world_daemon_stop || rc=$?
 assert_eq "$rc" 0 "daemon stops cleanly"
+
+# query_wait: a slow lookup answers the waiting query with the fallback
+# (NOTFOUND without a cached policy) and goes on to serve the next one.
+# max_lookups: beyond it, new domains get the fallback at once.
+for d in slow1 slow2 slow3; do
+	world_dns_add "_mta-sts.$d.test. 300 TXT \"v=STSv1; id=1\""
+	world_site "mta-sts.$d.test" --delay 3
+done
+world_nginx_reload
+world_daemon_start "query_wait = 1s" "max_lookups = 2"
+t0=$(date +%s%N)
+world_lookup slow1.test
+ms=$((($(date +%s%N) - t0) / 1000000))
+assert_eq "$LOOKUP_RC" 1 "query_wait over: fallback NOTFOUND"
+[ "$ms" -ge 900 ] && [ "$ms" -lt 2900 ] &&
+    pass "answered after query_wait, before the fetch (${ms} ms)" ||
+    fail "answer took ${ms} ms"
+world_lookup slow2.test &
+bg=$!
+sleep 0.3
+t0=$(date +%s%N)
+world_lookup slow3.test
+ms=$((($(date +%s%N) - t0) / 1000000))
+assert_eq "$LOOKUP_RC" 1 "third domain at max_lookups = 2: NOTFOUND"
+[ "$ms" -lt 800 ] && pass "... at once (${ms} ms)" ||
+    fail "at the lookup limit the answer took ${ms} ms"
+wait "$bg" || true
+assert_eq "$(grep -c 'lookups at limit max=2' "$WORLD/daemon.log")" 1 \
+    "lookup limit logged once"
+sleep 3
+world_lookup slow1.test
+assert_eq "$LOOKUP_RC|$LOOKUP_OUT" \
+    "0|secure match=mail.slow1.test servername=hostname" \
+    "the lookup went on and its result serves the next query"
+assert_eq "$(world_fetch_count mta-sts.slow1.test)" 1 \
+    "without a second fetch"
+rc=0
+world_daemon_stop || rc=$?
+assert_eq "$rc" 0 "daemon stops cleanly"
 world_summary
