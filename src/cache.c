@@ -378,6 +378,36 @@ fail:
 	return -1;
 }
 
+/*
+ * A data.mdb shorter than its meta page says (cut by a full disk or an
+ * interrupted copy) would make LMDB touch pages past the end of the file,
+ * which kills the process with SIGBUS: refuse it before any such read.
+ */
+static int
+check_size(struct cache *c, char *err, size_t errlen)
+{
+	MDB_envinfo	info;
+	MDB_stat	mst;
+	struct stat	st;
+	char		path[4096];
+	uint64_t	need;
+	int		n;
+
+	if (mdb_env_info(c->env, &info) != 0 ||
+	    mdb_env_stat(c->env, &mst) != 0)
+		return 0;	/* nothing to compare; LMDB will say */
+	n = snprintf(path, sizeof(path), "%s/data.mdb", c->dir);
+	if (n < 0 || (size_t)n >= sizeof(path) || stat(path, &st) == -1)
+		return 0;
+	need = ((uint64_t)info.me_last_pgno + 1) * mst.ms_psize;
+	if ((uint64_t)st.st_size >= need)
+		return 0;
+	set_err(err, errlen, "cache %s is truncated (%lld of %" PRIu64
+	    " bytes)" CACHE_WIPE_HINT, path, (long long)st.st_size, need,
+	    c->dir);
+	return -1;
+}
+
 struct cache *
 cache_open(const struct cache_opts *o, char *err, size_t errlen)
 {
@@ -440,6 +470,8 @@ cache_open(const struct cache_opts *o, char *err, size_t errlen)
 	if (dead > 0)
 		log_info("cache stale_readers=%d dir=%s action=cleared", dead,
 		    o->dir);
+	if (check_size(c, err, errlen) == -1)
+		goto fail;
 	if (open_dbs(c, err, errlen) == -1)
 		goto fail;
 	return c;

@@ -548,10 +548,13 @@ lookup_on_addrs(void *arg, const struct resolver_addr_result *res)
 		lk->engine->stats.fetch_failed++;
 		lk->engine->stats.fetch_failures[FETCH_OK]++;	/* "dns" */
 		log_warnx("policy fetch failed lookup=%" PRIu64 " domain=%s "
-		    "id=%s status=dns reason=\"%s: %s\"", lk->id, lk->domain,
-		    lk->txt.id, lk->host, resolver_status_name(res->status));
+		    "id=%s status=dns reason=\"%s: %s: %s\"", lk->id,
+		    lk->domain, lk->txt.id, lk->host,
+		    resolver_status_name(res->status),
+		    res->why != NULL ? res->why : "no address");
 		snprintf(reason, sizeof(reason), "fetch: %s does not resolve "
-		    "(%s)", lk->host, resolver_status_name(res->status));
+		    "(%s: %s)", lk->host, resolver_status_name(res->status),
+		    res->why != NULL ? res->why : "no address");
 		lookup_failed(lk, reason, lk->txt.id);
 		return;
 	}

@@ -40,7 +40,17 @@ struct resolver_sub {
 	int ares_status;
 	uint8_t *abuf; /* owned; NULL without answer */
 	size_t alen;
+	unsigned resends;    /* after ARES_ECONNREFUSED */
+	struct event *again; /* owned; NULL until a resend */
 };
+
+/*
+ * c-ares 1.18 fails every query sent to a server when one TCP connection
+ * to it closes or breaks (ARES_ECONNREFUSED), even queries that went out
+ * over UDP and a query whose own answer was fine.  Such a query is sent
+ * again, at most this often, while its deadline has not passed.
+ */
+#define RESOLVER_MAX_RESENDS 2
 
 struct resolver_query {
 	TAILQ_ENTRY(resolver_query) entry;
@@ -90,6 +100,7 @@ struct resolver {
 
 static void resolver_update_timer(struct resolver *);
 static void resolver_query_free(struct resolver_query *);
+static void resolver_on_ares(void *, int, int, unsigned char *, int);
 
 const char *
 resolver_status_name(enum resolver_status s)
@@ -496,6 +507,30 @@ resolver_on_deadline(evutil_socket_t fd, short what, void *arg)
 	resolver_query_deliver(q);
 }
 
+/* Send a sub's query again (see RESOLVER_MAX_RESENDS). */
+static void
+resolver_on_again(evutil_socket_t fd, short what, void *arg)
+{
+	struct resolver_sub *sub = arg;
+	struct resolver_query *q = sub->q;
+
+	(void)fd;
+	(void)what;
+	if (q->finished) {
+		/* Deadline or cancel meanwhile: nothing is in c-ares. */
+		sub->done = true;
+		if (--q->inflight == 0)
+			resolver_query_free(q);
+		return;
+	}
+	log_debug("dns resend query=%lu name=%s type=%s try=%u", q->id,
+	    log_esc_str(q->name), resolver_type_name(sub->qtype),
+	    sub->resends + 1);
+	ares_query(q->r->channel, q->name, DNSMSG_CLASS_IN, sub->qtype,
+	    resolver_on_ares, sub);
+	resolver_update_timer(q->r);
+}
+
 /* The c-ares callback (ares_callback). */
 static void
 resolver_on_ares(
@@ -514,6 +549,18 @@ resolver_on_ares(
 	if (q->finished) {
 		if (q->inflight == 0)
 			resolver_query_free(q);
+		return;
+	}
+	if (status == ARES_ECONNREFUSED && sub->resends < RESOLVER_MAX_RESENDS) {
+		/* Not from inside c-ares: from the loop, at once. */
+		sub->resends++;
+		sub->done = false;
+		q->inflight++;
+		if (sub->again == NULL &&
+		    (sub->again = event_new(q->r->base, -1, 0,
+			 resolver_on_again, sub)) == NULL)
+			fatalx("resolver: cannot create a resend event");
+		event_active(sub->again, EV_TIMEOUT, 0);
 		return;
 	}
 	if (abuf != NULL && alen > 0 && alen <= DNSMSG_MAX_MSG_LEN) {
@@ -536,8 +583,11 @@ resolver_query_free(struct resolver_query *q)
 	TAILQ_REMOVE(&q->r->queries, q, entry);
 	event_free(q->deadline);
 	event_free(q->deliver);
-	for (i = 0; i < q->nsub; i++)
+	for (i = 0; i < q->nsub; i++) {
 		free(q->sub[i].abuf);
+		if (q->sub[i].again != NULL)
+			event_free(q->sub[i].again);
+	}
 	free(q->name);
 	free(q);
 }

@@ -31,6 +31,14 @@
  * question against the query whatever this flag says, and dnsmsg checks
  * it again.
  *
+ * A TCP connection to a server that closes or breaks makes c-ares 1.18
+ * fail every query in flight to that server (ARES_ECONNREFUSED), UDP
+ * ones too.  Such queries are sent again (twice at most, within their
+ * deadline), which absorbs a server that closes TCP after an answer; a
+ * server that breaks every TCP answer can still fail the queries in
+ * flight beside the broken one, and the lookup layer's failure_ttl
+ * bounds how long that lasts.
+ *
  * Callbacks: every _query function returns a handle (never NULL) and its
  * callback runs exactly once, from the event loop, never before the
  * _query function returned, and never after resolver_cancel() or

@@ -91,7 +91,7 @@ struct server {
 	unsigned		 max_conns;
 	uint64_t		 next_id;
 	bool			 accepting;
-	bool			 at_limit_logged;
+	time_t			 at_limit_logged;	/* last time */
 	bool			 shutting_down;
 	struct event		*accept_timer;	/* owned: resume after EMFILE */
 	struct event		*shutdown_timer; /* owned; NULL until stop */
@@ -367,9 +367,8 @@ conn_close(struct conn *c)
 	}
 	if (!srv->accepting && srv->nconns < srv->max_conns &&
 	    !evtimer_pending(srv->accept_timer, NULL)) {
-		log_info("connections below limit max=%u, accepting again",
+		log_debug("connections below limit max=%u, accepting again",
 		    srv->max_conns);
-		srv->at_limit_logged = false;
 		server_set_accepting(srv, true);
 	}
 }
@@ -442,10 +441,13 @@ server_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	log_debug("conn open conn=%llu peer=%s", (unsigned long long)c->id,
 	    c->peer);
 	if (srv->nconns >= srv->max_conns) {
-		if (!srv->at_limit_logged)
-			log_warnx("connections at limit max=%u, "
-			    "not accepting until one closes", srv->max_conns);
-		srv->at_limit_logged = true;
+		/* Once a window, however often the limit is touched. */
+		if (time(NULL) - srv->at_limit_logged >= SERVER_LOG_WINDOW) {
+			log_warnx("connections at limit max=%u, not accepting "
+			    "until one closes (logged once a minute)",
+			    srv->max_conns);
+			srv->at_limit_logged = time(NULL);
+		}
 		server_set_accepting(srv, false);
 	}
 }

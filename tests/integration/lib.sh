@@ -62,7 +62,6 @@ failed=0
 _world_pids=()
 _world_hooks=()
 _world_summarised=0
-_world_nsites=0
 _world_nhostile=0
 
 # --- small utilities -------------------------------------------------------
@@ -682,8 +681,10 @@ _world_site_conf() {
 			return
 		fi
 	done
-	_world_nsites=$((_world_nsites + 1))
-	printf '%s/nginx/sites/%03d-%s.conf\n' "$WORLD" "$_world_nsites" "$1"
+	# Called inside $(...): count the files, a variable would not stick.
+	local n
+	n=$(find "$WORLD/nginx/sites" -name '*.conf' | wc -l)
+	printf '%s/nginx/sites/%03d-%s.conf\n' "$WORLD" "$((n + 1))" "$1"
 }
 
 # _world_zone_addr HOST TYPE ADDR: add HOST TYPE ADDR unless present.
