@@ -551,7 +551,8 @@ resolver_on_ares(
 			resolver_query_free(q);
 		return;
 	}
-	if (status == ARES_ECONNREFUSED && sub->resends < RESOLVER_MAX_RESENDS) {
+	if (status == ARES_ECONNREFUSED &&
+	    sub->resends < RESOLVER_MAX_RESENDS) {
 		/* Not from inside c-ares: from the loop, at once. */
 		sub->resends++;
 		sub->done = false;
