@@ -161,6 +161,47 @@ span_strdup(struct span s)
 	return p;
 }
 
+size_t
+span_esc(struct span s, size_t max, char *out, size_t size)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	char			*o = out;
+	size_t			 room, i, n;
+
+	if (size == 0)
+		return 0;
+	if (size < 5) {
+		out[0] = '\0';
+		return 0;
+	}
+	room = size - 4;	/* "..." and the NUL */
+	n = s.len < max ? s.len : max;
+	for (i = 0; i < n; i++) {
+		uint8_t	c = s.p[i];
+
+		if (ascii_is_print(c) && c != '\\') {
+			if (room < 1)
+				break;
+			*o++ = (char)c;
+			room--;
+		} else {
+			if (room < 4)
+				break;
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 0xf];
+			room -= 4;
+		}
+	}
+	if (i < s.len) {
+		memcpy(o, "...", 3);
+		o += 3;
+	}
+	*o = '\0';
+	return (size_t)(o - out);
+}
+
 bool
 ascii_is_digit(uint8_t c)
 {

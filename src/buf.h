@@ -51,6 +51,13 @@ long		 span_find(struct span, uint8_t);
 struct span	 span_trim_wsp(struct span);
 /* A NUL-terminated heap copy; the caller frees it. */
 char		*span_strdup(struct span);
+/*
+ * Write at most max bytes of s into out (size bytes, always
+ * NUL-terminated when size > 0) as printable ASCII: bytes outside
+ * 0x20..0x7e and the backslash become \xNN, and "..." marks a cut.
+ * Writes nothing but the NUL when size < 5.  Returns the length written.
+ */
+size_t		 span_esc(struct span, size_t, char *, size_t);
 
 /* ASCII character classes with explicit ranges (never <ctype.h>). */
 bool		 ascii_is_digit(uint8_t);

@@ -198,41 +198,12 @@ fetch_reason(struct fetch *f, const char *fmt, ...)
 static void
 fetch_reason_esc(struct fetch *f, struct span s)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	size_t			 room, i, n;
-	char			*o;
+	size_t	room = sizeof(f->reason) - f->reason_len;
 
-	n = s.len < FETCH_ESC_MAX ? s.len : FETCH_ESC_MAX;
-	o = f->reason + f->reason_len;
-	/* Keep space for "..." and the NUL. */
-	room = sizeof(f->reason) - f->reason_len;
 	if (room < 5)
 		return;
-	room -= 4;
-	for (i = 0; i < n; i++) {
-		uint8_t	c = s.p[i];
-
-		if (ascii_is_print(c) && c != '\\') {
-			if (room < 1)
-				break;
-			*o++ = (char)c;
-			room--;
-		} else {
-			if (room < 4)
-				break;
-			*o++ = '\\';
-			*o++ = 'x';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 0xf];
-			room -= 4;
-		}
-	}
-	if (i < s.len) {
-		memcpy(o, "...", 3);
-		o += 3;
-	}
-	*o = '\0';
-	f->reason_len = (size_t)(o - f->reason);
+	f->reason_len += span_esc(s, FETCH_ESC_MAX, f->reason + f->reason_len,
+	    room);
 }
 
 /* curl's error text, or the generic text for rc when it left none. */

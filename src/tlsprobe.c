@@ -65,39 +65,12 @@ tlsprobe_reason(struct tlsprobe *p, const char *fmt, ...)
 static void
 tlsprobe_reason_esc(struct tlsprobe *p, struct span s)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	char			*o = p->out->reason + p->len;
-	size_t			 room = sizeof(p->out->reason) - p->len;
-	size_t			 i, n;
+	size_t	room = sizeof(p->out->reason) - p->len;
 
 	if (room < 5)
 		return;
-	room -= 4;		/* "..." and the NUL */
-	n = s.len < TLSPROBE_ESC_MAX ? s.len : TLSPROBE_ESC_MAX;
-	for (i = 0; i < n; i++) {
-		uint8_t	c = s.p[i];
-
-		if (ascii_is_print(c) && c != '\\') {
-			if (room < 1)
-				break;
-			*o++ = (char)c;
-			room--;
-		} else {
-			if (room < 4)
-				break;
-			*o++ = '\\';
-			*o++ = 'x';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 0xf];
-			room -= 4;
-		}
-	}
-	if (i < s.len) {
-		memcpy(o, "...", 3);
-		o += 3;
-	}
-	*o = '\0';
-	p->len = (size_t)(o - p->out->reason);
+	p->len += span_esc(s, TLSPROBE_ESC_MAX, p->out->reason + p->len,
+	    room);
 }
 
 static bool

@@ -91,6 +91,41 @@ START_TEST(test_span_helpers)
 }
 END_TEST
 
+struct esc_case {
+	const char	*name;
+	const char	*in;
+	size_t		 len;
+	size_t		 max;
+	size_t		 size;
+	const char	*want;
+};
+
+static const struct esc_case esc_cases[] = {
+	{ "plain", "text/html", 9, 100, 64, "text/html" },
+	{ "space kept", "a b", 3, 100, 64, "a b" },
+	{ "control and backslash", "a\n\\\x1b", 4, 100, 64,
+	    "a\\x0a\\x5c\\x1b" },
+	{ "high byte", "\xff", 1, 100, 64, "\\xff" },
+	{ "cut by max", "abcdef", 6, 3, 64, "abc..." },
+	{ "cut by size", "abcdef", 6, 100, 7, "abc..." },
+	{ "escape does not fit", "ab\x01", 3, 100, 8, "ab..." },
+	{ "too small", "abc", 3, 100, 4, "" },
+};
+
+START_TEST(test_span_esc)
+{
+	const struct esc_case	*c = &esc_cases[_i];
+	char			 out[64];
+	size_t			 n;
+
+	memset(out, 'Z', sizeof(out));
+	n = span_esc(span_make(c->in, c->len), c->max, out, c->size);
+	ck_assert_msg(strcmp(out, c->want) == 0 && n == strlen(c->want),
+	    "case %s: got %s (%zu), want %s", c->name, out, n, c->want);
+	ck_assert_msg(n < c->size, "case %s: wrote past size", c->name);
+}
+END_TEST
+
 static Suite *
 buf_suite(void)
 {
@@ -101,6 +136,8 @@ buf_suite(void)
 	    sizeof(u64_cases) / sizeof(u64_cases[0]));
 	tcase_add_test(tc, test_buf_cap);
 	tcase_add_test(tc, test_span_helpers);
+	tcase_add_loop_test(tc, test_span_esc, 0,
+	    sizeof(esc_cases) / sizeof(esc_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
