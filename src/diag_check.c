@@ -175,29 +175,12 @@ diag_report_clear(struct diag_report *r)
 char *
 diag_esc(struct span s, size_t max)
 {
-	static const char	 hex[] = "0123456789abcdef";
-	size_t			 n = s.len < max ? s.len : max, i;
-	char			*out, *o;
+	size_t	n = s.len < max ? s.len : max;
+	char	*out;
 
-	/* Four bytes per input byte, "...", NUL. */
-	o = out = xmalloc(n * 4 + 4);
-	for (i = 0; i < n; i++) {
-		uint8_t	c = s.p[i];
-
-		if (ascii_is_print(c) && c != '\\')
-			*o++ = (char)c;
-		else {
-			*o++ = '\\';
-			*o++ = 'x';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 0xf];
-		}
-	}
-	if (n < s.len) {
-		memcpy(o, "...", 3);
-		o += 3;
-	}
-	*o = '\0';
+	/* Four bytes per input byte, "...", NUL: span_esc never cuts. */
+	out = xmalloc(n * 4 + 4);
+	span_esc(s, max, out, n * 4 + 4);
 	return out;
 }
 
