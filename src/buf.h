@@ -51,6 +51,8 @@ long		 span_find(struct span, uint8_t);
 struct span	 span_trim_wsp(struct span);
 /* A NUL-terminated heap copy; the caller frees it. */
 char		*span_strdup(struct span);
+/* FNV-1a of a string we own, for hash tables (not for security). */
+uint32_t	 str_hash(const char *);
 /*
  * Write at most max bytes of s into out (size bytes, always
  * NUL-terminated when size > 0) as printable ASCII: bytes outside

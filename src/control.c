@@ -35,6 +35,7 @@
 #include "log.h"
 #include "lookup.h"
 #include "metrics.h"
+#include "msec.h"
 #include "refresh.h"
 #include "schedule.h"
 #include "server.h"
@@ -80,16 +81,6 @@ struct control {
 
 static void	ctl_close(struct ctl_conn *);
 static void	ctl_on_read(struct bufferevent *, void *);
-
-static struct timeval
-ms_tv(unsigned ms)
-{
-	struct timeval	tv;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	return tv;
-}
 
 /* Write obj as one line and free it. */
 static void
@@ -566,7 +557,7 @@ ctl_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	struct ctl_conn	*c;
 	struct ucred	 cred;
 	socklen_t	 clen = sizeof(cred);
-	struct timeval	 tv = ms_tv(ctl->cfg->control_timeout_ms);
+	struct timeval	 tv = msec_tv(ctl->cfg->control_timeout_ms);
 
 	(void)evl;
 	(void)sa;

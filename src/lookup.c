@@ -35,6 +35,7 @@
 #include "log.h"
 #include "lookup.h"
 #include "memo.h"
+#include "msec.h"
 #include "reply.h"
 #include "resolver.h"
 #include "schedule.h"
@@ -142,18 +143,6 @@ lookup_set_state(struct lookup *lk, enum lookup_state st)
 	lk->state = st;
 }
 
-static uint32_t
-hash_name(const char *s)
-{
-	uint32_t	h = 2166136261u;
-
-	for (; *s != '\0'; s++) {
-		h ^= (uint8_t)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
-
 /* Jitter only: xorshift64, seeded at start. */
 static uint32_t
 lookup_random(struct lookup_engine *le)
@@ -173,7 +162,7 @@ now_s(void)
 static struct lookup_list *
 bucket_of(struct lookup_engine *le, const char *domain)
 {
-	return &le->table[hash_name(domain) % LOOKUP_HASH_SIZE];
+	return &le->table[str_hash(domain) % LOOKUP_HASH_SIZE];
 }
 
 static struct lookup *
@@ -220,7 +209,7 @@ recheck_due(struct lookup_engine *le, const char *domain,
 {
 	if (rec->failures > 0)
 		return now >= schedule_retry_at(&le->sc, rec->last_failure,
-		    rec->failures, hash_name(domain));
+		    rec->failures, str_hash(domain));
 	return schedule_txt_due(&le->sc, rec->txt_checked, rec->txt_ttl, now);
 }
 
@@ -602,7 +591,7 @@ lookup_backing_off(struct lookup *lk, int64_t now)
 	if (lk->have_cached)
 		return strcmp(lk->cached.failed_id, lk->txt.id) == 0 &&
 		    now < schedule_retry_at(&le->sc, lk->cached.last_failure,
-		    lk->cached.failures, hash_name(lk->domain));
+		    lk->cached.failures, str_hash(lk->domain));
 	me = memo_get(le->neg, lk->domain);
 	return me != NULL && strcmp(me->failed_id, lk->txt.id) == 0 &&
 	    now < me->retry_at;
@@ -897,7 +886,7 @@ static void
 wait_attach(struct lookup_engine *le, struct lookup_wait *w,
     struct lookup *lk)
 {
-	struct timeval	tv;
+	struct timeval	tv = msec_tv(le->cfg->query_wait_ms);
 
 	w->lk = lk;
 	TAILQ_INSERT_TAIL(&lk->waiters, w, entry);
@@ -905,8 +894,6 @@ wait_attach(struct lookup_engine *le, struct lookup_wait *w,
 	w->ev = evtimer_new(le->base, lookup_on_wait_timeout, w);
 	if (w->ev == NULL)
 		fatalx("lookup: evtimer_new failed");
-	tv.tv_sec = le->cfg->query_wait_ms / 1000;
-	tv.tv_usec = (suseconds_t)(le->cfg->query_wait_ms % 1000) * 1000;
 	evtimer_add(w->ev, &tv);
 }
 

@@ -29,13 +29,7 @@ struct memo {
 static uint32_t
 memo_hash(const char *s)
 {
-	uint32_t	h = 2166136261u;
-
-	for (; *s != '\0'; s++) {
-		h ^= (uint8_t)*s;
-		h *= 16777619u;
-	}
-	return h % MEMO_BUCKETS;
+	return str_hash(s) % MEMO_BUCKETS;
 }
 
 struct memo *

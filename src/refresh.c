@@ -15,6 +15,7 @@
 #include "domain.h"
 #include "log.h"
 #include "lookup.h"
+#include "msec.h"
 #include "refresh.h"
 #include "schedule.h"
 
@@ -114,10 +115,8 @@ refresh_on_done(void *arg, enum socketmap_status st, struct span data,
 static void
 refresh_schedule_page(struct refresher *r, unsigned ms)
 {
-	struct timeval	tv;
+	struct timeval	tv = msec_tv(ms);
 
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	evtimer_add(r->page_timer, &tv);
 }
 

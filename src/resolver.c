@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "dnsmsg.h"
 #include "log.h"
+#include "msec.h"
 #include "resolver.h"
 
 enum resolver_kind { RESOLVER_KIND_TXT, RESOLVER_KIND_ADDRS, RESOLVER_KIND_MX };
@@ -626,8 +627,7 @@ resolver_query_start(struct resolver *r, enum resolver_kind kind,
 		event_active(q->deliver, EV_TIMEOUT, 0);
 		return q;
 	}
-	tv.tv_sec = r->deadline_ms / 1000;
-	tv.tv_usec = (r->deadline_ms % 1000) * 1000;
+	tv = msec_tv(r->deadline_ms);
 	if (evtimer_add(q->deadline, &tv) == -1)
 		fatalx("resolver: cannot arm a query deadline");
 	for (i = 0; i < nsub; i++) {

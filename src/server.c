@@ -41,6 +41,7 @@
 #include "config.h"
 #include "log.h"
 #include "lookup.h"
+#include "msec.h"
 #include "netstring.h"
 #include "server.h"
 #include "socketmap.h"
@@ -130,16 +131,6 @@ conn_set_state(struct conn *c, enum conn_state st)
 	c->state = st;
 }
 
-static struct timeval
-ms_to_tv(unsigned ms)
-{
-	struct timeval	tv;
-
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	return tv;
-}
-
 /* Log a malformed request, at most SERVER_LOG_BURST lines a window. */
 static void
 server_log_badreq(struct server *srv, struct conn *c, const char *why)
@@ -215,8 +206,8 @@ static void
 conn_on_answer(void *arg, enum socketmap_status st, struct span data)
 {
 	struct conn	*c = arg;
-	struct timeval	 idle = ms_to_tv(c->srv->cfg->idle_timeout_ms);
-	struct timeval	 wr = ms_to_tv(SERVER_WRITE_TIMEOUT_MS);
+	struct timeval	 idle = msec_tv(c->srv->cfg->idle_timeout_ms);
+	struct timeval	 wr = msec_tv(SERVER_WRITE_TIMEOUT_MS);
 
 	c->wait = NULL;
 	conn_write_reply(c, st, data);
@@ -259,7 +250,7 @@ conn_process(struct conn *c)
 		case NETSTRING_MORE:
 			/* A half-written request gets request_timeout. */
 			if (!evtimer_pending(c->req_timer, NULL)) {
-				tv = ms_to_tv(srv->cfg->request_timeout_ms);
+				tv = msec_tv(srv->cfg->request_timeout_ms);
 				evtimer_add(c->req_timer, &tv);
 			}
 			return;
@@ -286,7 +277,7 @@ conn_process(struct conn *c)
 		server_check_map(srv, c, req.name);
 		conn_set_state(c, CONN_WAITING);
 		/* No idle timeout while the answer is ours to give. */
-		tv = ms_to_tv(SERVER_WRITE_TIMEOUT_MS);
+		tv = msec_tv(SERVER_WRITE_TIMEOUT_MS);
 		bufferevent_set_timeouts(c->bev, NULL, &tv);
 		c->wait = lookup_query(srv->lookups, req.key, c->id,
 		    conn_on_answer, c);
@@ -403,8 +394,8 @@ server_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 {
 	struct server	*srv = arg;
 	struct conn	*c;
-	struct timeval	 idle = ms_to_tv(srv->cfg->idle_timeout_ms);
-	struct timeval	 wr = ms_to_tv(SERVER_WRITE_TIMEOUT_MS);
+	struct timeval	 idle = msec_tv(srv->cfg->idle_timeout_ms);
+	struct timeval	 wr = msec_tv(SERVER_WRITE_TIMEOUT_MS);
 
 	(void)evl;
 	(void)salen;
@@ -481,7 +472,7 @@ static void
 server_on_accept_error(struct evconnlistener *evl, void *arg)
 {
 	struct server	*srv = arg;
-	struct timeval	 tv = ms_to_tv(SERVER_ACCEPT_PAUSE_MS);
+	struct timeval	 tv = msec_tv(SERVER_ACCEPT_PAUSE_MS);
 	int		 err = EVUTIL_SOCKET_ERROR();
 
 	(void)evl;
@@ -651,7 +642,7 @@ void
 server_shutdown(struct server *srv, server_done_fn *fn, void *arg)
 {
 	struct conn	*c, *next;
-	struct timeval	 tv = ms_to_tv(srv->cfg->shutdown_timeout_ms);
+	struct timeval	 tv = msec_tv(srv->cfg->shutdown_timeout_ms);
 
 	if (srv->shutting_down)
 		return;
