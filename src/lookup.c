@@ -581,6 +581,33 @@ lookup_confirm(struct lookup *lk)
 	lookup_finish(lk, REPLY_POLICY, &rec->policy);
 }
 
+/*
+ * The domain publishes no (valid) MTA-STS record.  A valid cached policy
+ * stays, as for any failure (RFC 8461 §5.1, "what" says why); otherwise
+ * the negative answer is remembered for negative_ttl, or for ttl (the
+ * answer's own) if that is shorter.
+ */
+static void
+lookup_no_policy(struct lookup *lk, uint32_t ttl, const char *what,
+    const char *summary, const char *detail)
+{
+	struct lookup_engine	*le = lk->engine;
+	struct memo_entry	*me;
+	char			 reason[LOOKUP_REASON_MAX];
+
+	if (lk->have_cached) {
+		snprintf(reason, sizeof(reason), "%s (%s)", what, detail);
+		lookup_failed(lk, reason, NULL);
+		return;
+	}
+	me = memo_put(le->neg, lk->domain);
+	me->kind = REPLY_NO_POLICY;
+	me->until = now_s() + (ttl < le->cfg->negative_ttl ? ttl :
+	    le->cfg->negative_ttl);
+	lookup_summary(lk, "%s (%s)", summary, detail);
+	lookup_finish(lk, REPLY_NO_POLICY, NULL);
+}
+
 /* A failed fetch of this very id is retried no sooner than retry_at. */
 static bool
 lookup_backing_off(struct lookup *lk, int64_t now)
@@ -604,7 +631,6 @@ lookup_on_txt(void *arg, const struct resolver_txt_result *res)
 	struct lookup_engine	*le = lk->engine;
 	const struct dnsmsg_txt_answer *a = res->answer;
 	struct sts_txt_record	 recs[DNSMSG_MAX_TXT_RECORDS];
-	struct memo_entry	*me;
 	enum sts_txt_status	 ts;
 	const char		*why = NULL;
 	char			 reason[LOOKUP_REASON_MAX];
@@ -621,20 +647,9 @@ lookup_on_txt(void *arg, const struct resolver_txt_result *res)
 		log_debug("lookup no record lookup=%" PRIu64 " domain=%s "
 		    "dns=%s", lk->id, lk->domain,
 		    resolver_status_name(res->status));
-		if (lk->have_cached) {
-			snprintf(reason, sizeof(reason), "TXT record gone (%s)",
-			    resolver_status_name(res->status));
-			lookup_failed(lk, reason, NULL);
-			return;
-		}
-		me = memo_put(le->neg, lk->domain);
-		me->kind = REPLY_NO_POLICY;
-		me->until = now + le->cfg->negative_ttl;
-		if (a != NULL && a->have_ttl && a->ttl < le->cfg->negative_ttl)
-			me->until = now + a->ttl;
-		lookup_summary(lk, "no TXT record (%s)",
-		    resolver_status_name(res->status));
-		lookup_finish(lk, REPLY_NO_POLICY, NULL);
+		lookup_no_policy(lk, a != NULL && a->have_ttl ? a->ttl :
+		    le->cfg->negative_ttl, "TXT record gone",
+		    "no TXT record", resolver_status_name(res->status));
 		return;
 	case RESOLVER_SERVFAIL:
 	case RESOLVER_REFUSED:
@@ -667,20 +682,8 @@ lookup_on_txt(void *arg, const struct resolver_txt_result *res)
 		log_info("txt no policy lookup=%" PRIu64 " domain=%s "
 		    "result=%s reason=\"%s\"", lk->id, lk->domain,
 		    sts_txt_status_name(ts), why != NULL ? why : "");
-		if (lk->have_cached) {
-			snprintf(reason, sizeof(reason), "no valid TXT record "
-			    "(%s)", sts_txt_status_name(ts));
-			lookup_failed(lk, reason, NULL);
-			return;
-		}
-		me = memo_put(le->neg, lk->domain);
-		me->kind = REPLY_NO_POLICY;
-		me->until = now + le->cfg->negative_ttl;
-		if (lk->txt_ttl < le->cfg->negative_ttl)
-			me->until = now + lk->txt_ttl;
-		lookup_summary(lk, "no valid TXT record (%s)",
-		    sts_txt_status_name(ts));
-		lookup_finish(lk, REPLY_NO_POLICY, NULL);
+		lookup_no_policy(lk, lk->txt_ttl, "no valid TXT record",
+		    "no valid TXT record", sts_txt_status_name(ts));
 		return;
 	}
 	le->stats.txt_ok++;
