@@ -58,12 +58,10 @@ struct refresher {
 
 static enum refresh_action
 refresh_decide(const struct config *cfg, const struct cache_record *rec,
-    int64_t now)
+    bool valid, int64_t now)
 {
 	/* Renewals do not count as use: only client queries do. */
 	int64_t	used = rec->last_query != 0 ? rec->last_query : rec->fetched;
-	bool	valid = schedule_policy_valid(rec->fetched, rec->policy.max_age,
-		    now);
 
 	if (now - used > (int64_t)cfg->unused_after)
 		return valid ? REFRESH_SKIP : REFRESH_DELETE;
@@ -83,14 +81,16 @@ refresh_collect(void *arg, const char *domain, const struct cache_record *rec)
 	struct refresh_item	*it;
 	enum refresh_action	 act;
 	size_t			 len = strlen(domain);
+	int64_t			 now = (int64_t)time(NULL);
+	bool			 valid;
 
+	valid = schedule_policy_valid(rec->fetched, rec->policy.max_age, now);
 	r->scan.records++;
-	if (!schedule_policy_valid(rec->fetched, rec->policy.max_age,
-	    (int64_t)time(NULL)))
+	if (!valid)
 		r->scan.expired++;
 	else if ((size_t)rec->policy.mode < 3)
 		r->scan.by_mode[rec->policy.mode]++;
-	act = refresh_decide(r->cfg, rec, (int64_t)time(NULL));
+	act = refresh_decide(r->cfg, rec, valid, now);
 	if (act == REFRESH_SKIP || len > DOMAIN_MAX_NAME ||
 	    r->npage == REFRESH_PAGE)
 		return 0;
