@@ -257,6 +257,30 @@ main_on_signal(evutil_socket_t sig, short what, void *arg)
 	server_shutdown(ds->server, main_on_stopped, ds);
 }
 
+/* Free whatever start-up got to create, in dependency order. */
+static void
+daemon_teardown(struct daemon_state *ds)
+{
+	server_free(ds->server);
+	control_free(ds->control);
+	metrics_http_free(ds->metrics_http);
+	refresh_free(ds->refresher);
+	lookup_engine_free(ds->lookups);
+	fetcher_free(ds->fetcher);
+	resolver_free(ds->resolver);
+	cache_close(ds->cache);
+	if (ds->sig_term != NULL)
+		event_free(ds->sig_term);
+	if (ds->sig_int != NULL)
+		event_free(ds->sig_int);
+	if (ds->sig_hup != NULL)
+		event_free(ds->sig_hup);
+	if (ds->base != NULL)
+		event_base_free(ds->base);
+	fetch_global_cleanup();
+	libevent_global_shutdown();
+}
+
 static struct event *
 signal_add(struct daemon_state *ds, int sig)
 {
@@ -430,36 +454,13 @@ main(int argc, char *argv[])
 	if (event_base_dispatch(ds.base) == -1)
 		log_errx("event loop failed");
 
-	server_free(ds.server);
-	control_free(ds.control);
-	metrics_http_free(ds.metrics_http);
-	refresh_free(ds.refresher);
-	lookup_engine_free(ds.lookups);
-	fetcher_free(ds.fetcher);
-	resolver_free(ds.resolver);
-	cache_close(ds.cache);
-	event_free(ds.sig_term);
-	event_free(ds.sig_int);
-	event_free(ds.sig_hup);
-	event_base_free(ds.base);
-	fetch_global_cleanup();
-	libevent_global_shutdown();
+	daemon_teardown(&ds);
 	log_info("stopped");
 	config_clear(&cfg);
 	return 0;
 
 fail:
-	server_free(ds.server);
-	control_free(ds.control);
-	metrics_http_free(ds.metrics_http);
-	refresh_free(ds.refresher);
-	lookup_engine_free(ds.lookups);
-	fetcher_free(ds.fetcher);
-	resolver_free(ds.resolver);
-	cache_close(ds.cache);
-	event_base_free(ds.base);
-	fetch_global_cleanup();
-	libevent_global_shutdown();
+	daemon_teardown(&ds);
 fail_cfg:
 	config_clear(&cfg);
 	return EXIT_RUNTIME;
