@@ -137,7 +137,7 @@ LOG_FN(log_errx, LOG_LEVEL_ERROR, 0)
 LOG_FN(log_warn, LOG_LEVEL_WARNING, 1)
 LOG_FN(log_warnx, LOG_LEVEL_WARNING, 0)
 LOG_FN(log_info, LOG_LEVEL_INFO, 0)
-LOG_FN(log_debug, LOG_LEVEL_DEBUG, 0)
+LOG_FN(log_debug_line, LOG_LEVEL_DEBUG, 0)
 
 void
 fatal(const char *fmt, ...)

@@ -38,7 +38,18 @@ void	log_errx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug_line(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
+/*
+ * Debug lines are the ones on hot paths (every query, every state
+ * change): their arguments, log_esc() included, are not even evaluated
+ * unless debug logging is on.
+ */
+#define log_debug(...)							\
+	do {								\
+		if (log_get_level() >= LOG_LEVEL_DEBUG)			\
+			log_debug_line(__VA_ARGS__);			\
+	} while (0)
 void	fatal(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 void	fatalx(const char *, ...)
