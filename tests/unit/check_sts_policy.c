@@ -544,6 +544,29 @@ START_TEST(test_mx_matches_table)
 }
 END_TEST
 
+/*
+ * The fuzzer found this edge: "*." + a name of 252 or 253 bytes is a valid
+ * pattern, but "label." + that name is longer than any host name (253), so
+ * it matches nothing.  A suffix of 251 bytes still matches "a." + it.
+ */
+START_TEST(test_mx_matches_long_wildcard)
+{
+	char	suffix[254], pat[256], host[256];
+	size_t	n;
+
+	for (n = 251; n <= 253; n++) {
+		memset(suffix, 'a', n);
+		suffix[63] = suffix[127] = suffix[191] = '.';
+		suffix[n] = '\0';
+		(void)snprintf(pat, sizeof(pat), "*.%s", suffix);
+		(void)snprintf(host, sizeof(host), "a.%s", suffix);
+		ck_assert_msg(sts_policy_mx_matches(pat, span_str(host)) ==
+		    (n == 251), "suffix of %zu bytes: got %d, want %d", n,
+		    !(n == 251), n == 251);
+	}
+}
+END_TEST
+
 START_TEST(test_mode)
 {
 	enum sts_mode	m;
@@ -635,6 +658,7 @@ sts_policy_suite(void)
 	tcase_add_test(tc, test_postfix_builder);
 	tcase_add_loop_test(tc, test_mx_matches_table, 0,
 	    sizeof(match_cases) / sizeof(match_cases[0]));
+	tcase_add_test(tc, test_mx_matches_long_wildcard);
 	tcase_add_test(tc, test_mode);
 	tcase_add_test(tc, test_clear_zeroed);
 	tcase_add_test(tc, test_corpus);
