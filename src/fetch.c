@@ -1,14 +1,13 @@
 /*
- * fetch.c: HTTPS policy fetches on libcurl's multi interface, driven by
- * libevent.  See fetch.h.
+ * fetch.c: one HTTPS policy fetch on libcurl.  See fetch.h; the fetcher
+ * (libcurl's multi interface on libevent, its life cycle) is in
+ * fetch_multi.c, the shared structures in fetch_int.h.
  *
- * Event glue: curl tells us through CURLMOPT_SOCKETFUNCTION which sockets
- * to watch (one persistent event each) and through CURLMOPT_TIMERFUNCTION
- * when to call it back (one timer); both paths call
- * curl_multi_socket_action() and then drain curl_multi_info_read().
- * Callbacks to our callers only run from that drain or from a deferred
- * zero-second timer, never from inside a libcurl callback, so callers may
- * call back into this module.
+ * A fetch is set up (arguments checked, routes and options given to a
+ * new easy handle added to the multi), judged while it runs (status line
+ * and media type once the headers are in, the body capped), classified
+ * when it ends and delivered to the caller from the event loop.  A fetch
+ * that fails before it starts is failed from a zero-second timer.
  *
  * Name resolution: each fetch gets a private DNS cache (a CURLSH sharing
  * only CURL_LOCK_DATA_DNS) holding one CURLOPT_RESOLVE entry with the
@@ -43,11 +42,11 @@
 
 #include "buf.h"
 #include "fetch.h"
+#include "fetch_int.h"
 #include "log.h"
 
 #define FETCH_PATH		"/.well-known/mta-sts.txt"
 #define FETCH_HOST_PREFIX	"mta-sts."
-#define FETCH_MAX_CONNECTS	4	/* idle connections kept by the multi */
 #define FETCH_ADDR_MAX		64	/* longest numeric address string */
 /* "addr:port:" + up to FETCH_MAX_ADDRS bracketed addresses and commas */
 #define FETCH_RESOLVE_MAX	(80 + FETCH_MAX_ADDRS * (INET6_ADDRSTRLEN + 3))
@@ -56,67 +55,6 @@
 #ifndef CURL_WRITEFUNC_ERROR
 #define CURL_WRITEFUNC_ERROR	0
 #endif
-
-struct fetch_sock {
-	struct fetcher		*fr;	/* borrowed: owner */
-	struct event		*ev;	/* owned */
-	TAILQ_ENTRY(fetch_sock)	 entry;
-};
-
-struct fetch {
-	struct fetcher		*fr;	/* borrowed: owner */
-	TAILQ_ENTRY(fetch)	 entry;
-	CURL			*easy;	/* owned; NULL when not in the multi */
-	CURLSH			*share;	/* owned: private DNS cache; or NULL */
-	struct curl_slist	*resolve;	/* owned; or NULL */
-	struct curl_slist	*connect_to;	/* owned; or NULL */
-	struct event		*defer;	/* owned; NULL unless failing early */
-	fetch_done_fn		*done;	/* borrowed */
-	void			*arg;	/* borrowed: the caller's */
-	struct buf		 body;	/* capped at FETCH_MAX_BODY */
-	struct timespec		 t0;
-	enum fetch_status	 status;
-	long			 http_code;
-	bool			 have_verdict;	/* status and reason final */
-	bool			 checked;	/* status line and type seen */
-	bool			 in_callback;
-	size_t			 reason_len;
-	char			 reason[FETCH_REASON_MAX];
-	char			 errbuf[CURL_ERROR_SIZE];
-};
-
-struct fetcher {
-	struct event_base	*base;	/* borrowed: the caller's */
-	CURLM			*multi;	/* owned */
-	struct event		*timer;	/* owned: curl's one timeout */
-	char			*ca_file;	/* owned; NULL: system store */
-	char			*user_agent;	/* owned */
-	unsigned		 connect_timeout_ms;
-	unsigned		 total_timeout_ms;
-	unsigned		 port;
-	size_t			 max_fetches;
-	size_t			 nfetches;	/* in the list below */
-	TAILQ_HEAD(, fetch)	 fetches;
-	TAILQ_HEAD(, fetch_sock) socks;
-	unsigned		 depth;	/* nested caller callbacks running */
-	bool			 dying;	/* fetcher_free() ran inside one */
-};
-
-static void	fetcher_destroy(struct fetcher *);
-static void	fetcher_leave(struct fetcher *);
-static void	fetcher_drain(struct fetcher *);
-
-int
-fetch_global_init(void)
-{
-	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
-}
-
-void
-fetch_global_cleanup(void)
-{
-	curl_global_cleanup();
-}
 
 const char *
 fetch_status_name(enum fetch_status st)
@@ -517,6 +455,24 @@ fetch_deliver(struct fetch *f)
 	fr->depth--;
 }
 
+void
+fetch_finish(struct fetch *f, CURLcode rc)
+{
+	fetch_classify(f, rc);
+	if (f->http_code == 0)
+		(void)curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE,
+		    &f->http_code);
+	fetch_detach(f);
+	fetch_deliver(f);
+}
+
+void
+fetch_discard(struct fetch *f)
+{
+	fetch_detach(f);
+	fetch_free(f);
+}
+
 static void
 fetch_on_defer(evutil_socket_t fd, short what, void *arg)
 {
@@ -790,229 +746,5 @@ fetch_cancel(struct fetch *f)
 {
 	if (f == NULL || f->in_callback)
 		return;
-	fetch_detach(f);
-	fetch_free(f);
-}
-
-/* Event glue. */
-
-static void
-fetch_sock_free(struct fetch_sock *s)
-{
-	TAILQ_REMOVE(&s->fr->socks, s, entry);
-	if (s->ev != NULL)
-		event_free(s->ev);
-	free(s);
-}
-
-static void
-fetcher_on_event(evutil_socket_t fd, short what, void *arg)
-{
-	struct fetch_sock	*s = arg;
-	struct fetcher		*fr = s->fr;
-	int			 flags = 0, running;
-
-	if (what & EV_READ)
-		flags |= CURL_CSELECT_IN;
-	if (what & EV_WRITE)
-		flags |= CURL_CSELECT_OUT;
-	/* This may free s through fetcher_on_curl_socket(). */
-	(void)curl_multi_socket_action(fr->multi, fd, flags, &running);
-	fetcher_drain(fr);
-	fetcher_leave(fr);
-}
-
-static void
-fetcher_on_timer(evutil_socket_t fd, short what, void *arg)
-{
-	struct fetcher	*fr = arg;
-	int		 running;
-
-	(void)fd;
-	(void)what;
-	(void)curl_multi_socket_action(fr->multi, CURL_SOCKET_TIMEOUT, 0,
-	    &running);
-	fetcher_drain(fr);
-	fetcher_leave(fr);
-}
-
-/* CURLMOPT_SOCKETFUNCTION: watch fd for what curl asks, or stop. */
-static int
-fetcher_on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp,
-    void *socketp)
-{
-	struct fetcher		*fr = userp;
-	struct fetch_sock	*s = socketp;
-	short			 kind = EV_PERSIST;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (s != NULL)
-			fetch_sock_free(s);
-		return 0;
-	}
-	if (what & CURL_POLL_IN)
-		kind |= EV_READ;
-	if (what & CURL_POLL_OUT)
-		kind |= EV_WRITE;
-	if (s == NULL) {
-		s = xcalloc(1, sizeof(*s));
-		s->fr = fr;
-		TAILQ_INSERT_TAIL(&fr->socks, s, entry);
-		if (curl_multi_assign(fr->multi, fd, s) != CURLM_OK) {
-			fetch_sock_free(s);
-			return -1;
-		}
-	} else if (s->ev != NULL) {
-		event_free(s->ev);
-		s->ev = NULL;
-	}
-	if ((s->ev = event_new(fr->base, fd, kind, fetcher_on_event, s)) ==
-	    NULL || event_add(s->ev, NULL) == -1)
-		return -1;
-	return 0;
-}
-
-/* CURLMOPT_TIMERFUNCTION: one timer; -1 removes it. */
-static int
-fetcher_on_curl_timer(CURLM *multi, long ms, void *userp)
-{
-	struct fetcher	*fr = userp;
-	struct timeval	 tv;
-
-	(void)multi;
-	if (ms < 0)
-		return event_del(fr->timer) == -1 ? -1 : 0;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
-	return evtimer_add(fr->timer, &tv) == -1 ? -1 : 0;
-}
-
-/* Hand every finished transfer to its caller. */
-static void
-fetcher_drain(struct fetcher *fr)
-{
-	struct fetch	*f;
-	CURLMsg		*msg;
-	void		*priv;
-	int		 left;
-
-	while (!fr->dying &&
-	    (msg = curl_multi_info_read(fr->multi, &left)) != NULL) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		if (curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
-		    &priv) != CURLE_OK || priv == NULL)
-			continue;
-		f = priv;
-		fetch_classify(f, msg->data.result);
-		if (f->http_code == 0)
-			(void)curl_easy_getinfo(f->easy,
-			    CURLINFO_RESPONSE_CODE, &f->http_code);
-		/* msg belongs to curl and dies with the handle. */
-		fetch_detach(f);
-		fetch_deliver(f);
-	}
-}
-
-/* Called last by each event entry point: a deferred fetcher_free(). */
-static void
-fetcher_leave(struct fetcher *fr)
-{
-	if (fr->depth == 0 && fr->dying)
-		fetcher_destroy(fr);
-}
-
-struct fetcher *
-fetcher_new(struct event_base *base, const struct fetch_opts *opts,
-    const char **why)
-{
-	const curl_version_info_data	*vi;
-	struct fetcher			*fr;
-
-	vi = curl_version_info(CURLVERSION_NOW);
-	if (vi == NULL || vi->version_num < 0x075500 ||
-	    !(vi->features & CURL_VERSION_SSL)) {
-		*why = "libcurl 7.85 or newer with TLS support is needed";
-		return NULL;
-	}
-	fr = xcalloc(1, sizeof(*fr));
-	fr->base = base;
-	TAILQ_INIT(&fr->fetches);
-	TAILQ_INIT(&fr->socks);
-	fr->ca_file = opts->ca_file != NULL ? xstrdup(opts->ca_file) : NULL;
-	fr->user_agent = xstrdup(opts->user_agent != NULL ?
-	    opts->user_agent : FETCH_DEFAULT_USER_AGENT);
-	fr->connect_timeout_ms = opts->connect_timeout_ms != 0 ?
-	    opts->connect_timeout_ms : FETCH_DEFAULT_CONNECT_TIMEOUT_MS;
-	fr->total_timeout_ms = opts->total_timeout_ms != 0 ?
-	    opts->total_timeout_ms : FETCH_DEFAULT_TOTAL_TIMEOUT_MS;
-	fr->port = opts->port != 0 ? opts->port : FETCH_DEFAULT_PORT;
-	fr->max_fetches = opts->max_fetches != 0 ?
-	    opts->max_fetches : FETCH_DEFAULT_MAX_FETCHES;
-	if (fr->port > 65535) {
-		*why = "port out of range";
-		goto fail;
-	}
-	if ((fr->timer = evtimer_new(base, fetcher_on_timer, fr)) == NULL) {
-		*why = "cannot create the fetch timer";
-		goto fail;
-	}
-	if ((fr->multi = curl_multi_init()) == NULL) {
-		*why = "curl_multi_init failed";
-		goto fail;
-	}
-	if (curl_multi_setopt(fr->multi, CURLMOPT_SOCKETFUNCTION,
-	    fetcher_on_curl_socket) != CURLM_OK ||
-	    curl_multi_setopt(fr->multi, CURLMOPT_SOCKETDATA, fr) != CURLM_OK ||
-	    curl_multi_setopt(fr->multi, CURLMOPT_TIMERFUNCTION,
-	    fetcher_on_curl_timer) != CURLM_OK ||
-	    curl_multi_setopt(fr->multi, CURLMOPT_TIMERDATA, fr) != CURLM_OK ||
-	    curl_multi_setopt(fr->multi, CURLMOPT_MAXCONNECTS,
-	    (long)FETCH_MAX_CONNECTS) != CURLM_OK) {
-		*why = "curl_multi_setopt failed";
-		goto fail;
-	}
-	return fr;
-fail:
-	fetcher_destroy(fr);
-	return NULL;
-}
-
-void
-fetcher_free(struct fetcher *fr)
-{
-	struct fetch	*f;
-
-	if (fr == NULL || fr->dying)
-		return;
-	while ((f = TAILQ_FIRST(&fr->fetches)) != NULL) {
-		fetch_detach(f);
-		fetch_free(f);
-	}
-	fr->dying = true;
-	fetcher_leave(fr);
-}
-
-static void
-fetcher_destroy(struct fetcher *fr)
-{
-	struct fetch_sock	*s;
-	struct fetch		*f;
-
-	/* Only a caller bug (fetch_start() after fetcher_free()) leaves any. */
-	while ((f = TAILQ_FIRST(&fr->fetches)) != NULL) {
-		fetch_detach(f);
-		fetch_free(f);
-	}
-	/* Closing cached connections may still call our socket callback. */
-	if (fr->multi != NULL)
-		(void)curl_multi_cleanup(fr->multi);
-	while ((s = TAILQ_FIRST(&fr->socks)) != NULL)
-		fetch_sock_free(s);
-	if (fr->timer != NULL)
-		event_free(fr->timer);
-	free(fr->ca_file);
-	free(fr->user_agent);
-	free(fr);
+	fetch_discard(f);
 }

@@ -11,8 +11,9 @@
  * every fetch has a connect and a total timeout.  Proxy settings in the
  * environment are ignored.
  *
- * This is the only file that includes curl/curl.h: CURL handles never
- * leave it.  It does not log (only fatalx() when an event cannot be
+ * The fetch module (fetch.c, fetch_multi.c and their private header
+ * fetch_int.h) is the only one that includes curl/curl.h: CURL handles
+ * never leave it.  It does not log (only fatalx() when an event cannot be
  * added, i.e. out of memory); every outcome carries a reason string.
  * The fetcher owns its fetches, a connection cache and the events it
  * registers on the borrowed event base.

@@ -1,5 +1,7 @@
 /*
- * lookup.c: the lookup engine.  See lookup.h.
+ * lookup.c: the lookup engine's discovery flow and cache semantics.  See
+ * lookup.h; the query side (waiters, their timeouts and delivery, usage
+ * batching) is in lookup_query.c, the shared structures in lookup_int.h.
  *
  * One struct lookup exists per domain being discovered or re-checked;
  * it sits in a hash table by domain so concurrent queries join it.  Each
@@ -34,8 +36,8 @@
 #include "fetch.h"
 #include "log.h"
 #include "lookup.h"
+#include "lookup_int.h"
 #include "memo.h"
-#include "msec.h"
 #include "reply.h"
 #include "resolver.h"
 #include "schedule.h"
@@ -43,83 +45,10 @@
 #include "sts_policy.h"
 #include "sts_txt.h"
 
-#define LOOKUP_HASH_SIZE	1024	/* buckets; lookups in flight chain */
-#define LOOKUP_MAX_REPLY	32768	/* policy text: 100 mx * 254 bytes */
-#define LOOKUP_TXT_PREFIX_LEN	9	/* "_mta-sts." */
 #define LOOKUP_NEG_MAX		100000	/* negative results remembered */
-#define LOOKUP_USAGE_MAX	100000	/* last-query times before a flush */
-#define LOOKUP_SUMMARY_MAX	256
 #define LOOKUP_REASON_MAX	512	/* cut to CACHE_MAX_FAILURE when kept */
 
-enum lookup_state {
-	LOOKUP_TXT,
-	LOOKUP_ADDR,
-	LOOKUP_FETCH,
-	LOOKUP_DONE
-};
-
-struct lookup;
-
-struct lookup_wait {
-	struct lookup_engine	*engine;	/* borrowed */
-	struct lookup		*lk;		/* borrowed; NULL: detached */
-	struct event		*ev;		/* owned: timer or answer */
-	uint64_t		 conn_id;
-	lookup_done_fn		*fn;
-	void			*arg;		/* borrowed from the caller */
-	enum socketmap_status	 st;		/* answer when detached */
-	struct buf		 data;		/* owned: answer data */
-	TAILQ_ENTRY(lookup_wait) entry;		/* lk->waiters or detached */
-};
-
-TAILQ_HEAD(lookup_wait_list, lookup_wait);
-
-struct lookup {
-	uint64_t		 id;
-	struct lookup_engine	*engine;	/* borrowed */
-	char			 domain[DOMAIN_MAX_NAME + 1];
-	char			 host[DOMAIN_MAX_NAME + 1]; /* mta-sts.DOMAIN */
-	enum lookup_state	 state;
-	struct sts_txt		 txt;
-	uint32_t		 txt_ttl;
-	bool			 have_cached;	/* cached is a valid policy */
-	struct cache_record	 cached;	/* owned */
-	bool			 renew;		/* refetch even if id is same */
-	int64_t			 last_query;	/* kept in a new record */
-	lookup_bg_fn		*bg_fn;		/* NULL unless background */
-	void			*bg_arg;	/* borrowed */
-	char			 summary[LOOKUP_SUMMARY_MAX];
-	struct resolver_query	*rq;		/* owned; NULL unless DNS */
-	struct fetch		*fq;		/* owned; NULL unless FETCH */
-	struct lookup_wait_list	 waiters;
-	size_t			 nwaiters;
-	struct timespec		 started;
-	LIST_ENTRY(lookup)	 hash_entry;
-};
-
-LIST_HEAD(lookup_list, lookup);
-
-struct lookup_engine {
-	struct event_base	*base;		/* borrowed */
-	const struct config	*cfg;		/* borrowed */
-	struct cache		*cache;		/* borrowed */
-	struct resolver		*res;		/* borrowed */
-	struct fetcher		*fet;		/* borrowed */
-	struct schedule_config	 sc;
-	struct lookup_list	 table[LOOKUP_HASH_SIZE];
-	size_t			 nlookups;
-	uint64_t		 next_id;
-	struct lookup_wait_list	 detached;	/* answers not yet delivered */
-	struct memo		*neg;		/* owned: negative results */
-	struct memo		*usage;		/* owned: last-query times */
-	struct event		*usage_timer;	/* owned */
-	bool			 busy_logged;
-	uint64_t		 busy_suppressed;
-	uint64_t		 rnd;
-	struct lookup_stats	 stats;
-};
-
-static const char *
+const char *
 lookup_state_name(enum lookup_state st)
 {
 	switch (st) {
@@ -153,19 +82,13 @@ lookup_random(struct lookup_engine *le)
 	return (uint32_t)(le->rnd >> 32);
 }
 
-static int64_t
-now_s(void)
-{
-	return (int64_t)time(NULL);
-}
-
 static struct lookup_list *
 bucket_of(struct lookup_engine *le, const char *domain)
 {
 	return &le->table[str_hash(domain) % LOOKUP_HASH_SIZE];
 }
 
-static struct lookup *
+struct lookup *
 lookup_find(struct lookup_engine *le, const char *domain)
 {
 	struct lookup	*lk;
@@ -186,7 +109,7 @@ elapsed_ms(const struct timespec *since)
 	    (double)(now.tv_nsec - since->tv_nsec) / 1e6;
 }
 
-static enum socketmap_status
+enum socketmap_status
 lookup_reply(enum reply_outcome out, const struct sts_policy *pol,
     struct buf *data)
 {
@@ -197,119 +120,6 @@ lookup_reply(enum reply_outcome out, const struct sts_policy *pol,
 	if (why != NULL)
 		log_errx("reply build failed: %s", why);
 	return st;
-}
-
-/*
- * A failed re-check keeps the cached policy; it is retried with
- * back-off.  Otherwise the id is due again when the TXT TTL runs out.
- */
-static bool
-recheck_due(struct lookup_engine *le, const char *domain,
-    const struct cache_record *rec, int64_t now)
-{
-	if (rec->failures > 0)
-		return now >= schedule_retry_at(&le->sc, rec->last_failure,
-		    rec->failures, str_hash(domain));
-	return schedule_txt_due(&le->sc, rec->txt_checked, rec->txt_ttl, now);
-}
-
-static void
-stats_count_reply(struct lookup_engine *le, enum socketmap_status st)
-{
-	switch (st) {
-	case SOCKETMAP_OK:
-		le->stats.replies_ok++;
-		break;
-	case SOCKETMAP_NOTFOUND:
-		le->stats.replies_notfound++;
-		break;
-	case SOCKETMAP_TEMP:
-	case SOCKETMAP_TIMEOUT:
-	case SOCKETMAP_PERM:
-		le->stats.replies_temp++;
-		break;
-	}
-}
-
-static void
-wait_free(struct lookup_wait *w)
-{
-	if (w->ev != NULL)
-		event_free(w->ev);
-	buf_clear(&w->data);
-	free(w);
-}
-
-/* Hand w its answer now (we are in an event callback) and free it. */
-static void
-wait_deliver(struct lookup_wait *w, enum socketmap_status st, struct span data)
-{
-	lookup_done_fn	*fn = w->fn;
-	void		*arg = w->arg;
-
-	stats_count_reply(w->engine, st);
-	log_debug("reply conn=%" PRIu64 " status=%s", w->conn_id,
-	    socketmap_status_name(st));
-	wait_free(w);
-	fn(arg, st, data);
-}
-
-static void
-lookup_on_detached(evutil_socket_t fd, short what, void *arg)
-{
-	struct lookup_wait	*w = arg;
-	struct buf		 data = w->data;
-
-	(void)fd;
-	(void)what;
-	TAILQ_REMOVE(&w->engine->detached, w, entry);
-	/* The data moves out of w so it outlives wait_free(). */
-	buf_init(&w->data, 0);
-	wait_deliver(w, w->st, buf_span(&data));
-	buf_clear(&data);
-}
-
-/* Queue an answer for delivery from the event loop. */
-static void
-wait_answer_later(struct lookup_wait *w, enum reply_outcome out,
-    const struct sts_policy *pol)
-{
-	if (w->ev != NULL)
-		event_free(w->ev);
-	w->ev = event_new(w->engine->base, -1, 0, lookup_on_detached, w);
-	if (w->ev == NULL)
-		fatalx("lookup: event_new failed");
-	w->lk = NULL;
-	w->st = lookup_reply(out, pol, &w->data);
-	TAILQ_INSERT_TAIL(&w->engine->detached, w, entry);
-	event_active(w->ev, 0, 0);
-}
-
-static void
-lookup_on_wait_timeout(evutil_socket_t fd, short what, void *arg)
-{
-	struct lookup_wait	*w = arg;
-	struct lookup		*lk = w->lk;
-	struct buf		 data;
-	enum socketmap_status	 st;
-
-	(void)fd;
-	(void)what;
-	TAILQ_REMOVE(&lk->waiters, w, entry);
-	lk->nwaiters--;
-	w->lk = NULL;
-	w->engine->stats.wait_timeouts++;
-	log_info("query wait expired conn=%" PRIu64 " lookup=%" PRIu64
-	    " domain=%s state=%s waited_ms=%u cached=%s", w->conn_id, lk->id,
-	    lk->domain, lookup_state_name(lk->state),
-	    w->engine->cfg->query_wait_ms, lk->have_cached ? "yes" : "no");
-	buf_init(&data, LOOKUP_MAX_REPLY);
-	if (lk->have_cached)
-		st = lookup_reply(REPLY_POLICY, &lk->cached.policy, &data);
-	else
-		st = lookup_reply(REPLY_WAIT_TIMEOUT, NULL, &data);
-	wait_deliver(w, st, buf_span(&data));
-	buf_clear(&data);
 }
 
 static void
@@ -323,7 +133,7 @@ lookup_free(struct lookup *lk)
 		fetch_cancel(lk->fq);
 	while ((w = TAILQ_FIRST(&lk->waiters)) != NULL) {
 		TAILQ_REMOVE(&lk->waiters, w, entry);
-		wait_free(w);
+		lookup_wait_free(w);
 	}
 	cache_record_clear(&lk->cached);
 	free(lk);
@@ -361,7 +171,7 @@ lookup_finish(struct lookup *lk, enum reply_outcome out,
 		TAILQ_REMOVE(&lk->waiters, w, entry);
 		lk->nwaiters--;
 		w->lk = NULL;
-		wait_deliver(w, st, buf_span(&data));
+		lookup_wait_deliver(w, st, buf_span(&data));
 	}
 	if (lk->bg_fn != NULL)
 		lk->bg_fn(lk->bg_arg, st, buf_span(&data), lk->summary);
@@ -421,7 +231,7 @@ lookup_failed(struct lookup *lk, const char *reason, const char *failed_id)
 	struct lookup_engine	*le = lk->engine;
 	struct cache_record	*rec = &lk->cached;
 	struct memo_entry	*me;
-	int64_t			 now = now_s();
+	int64_t			 now = lookup_now();
 	char			 text[CACHE_MAX_FAILURE + 1];
 
 	copy_reason(text, sizeof(text), reason);
@@ -469,7 +279,7 @@ lookup_on_fetch(void *arg, const struct fetch_result *res)
 	struct cache_record	 rec;
 	const char		*why;
 	char			 reason[LOOKUP_REASON_MAX];
-	int64_t			 now = now_s();
+	int64_t			 now = lookup_now();
 
 	lk->fq = NULL;
 	if (res->status != FETCH_OK) {
@@ -560,7 +370,7 @@ lookup_confirm(struct lookup *lk)
 {
 	struct lookup_engine	*le = lk->engine;
 	struct cache_record	*rec = &lk->cached;
-	int64_t			 now = now_s();
+	int64_t			 now = lookup_now();
 
 	if (rec->failures > 0)
 		log_info("policy recovered domain=%s id=%s after=%u failures",
@@ -602,7 +412,7 @@ lookup_no_policy(struct lookup *lk, uint32_t ttl, const char *what,
 	}
 	me = memo_put(le->neg, lk->domain);
 	me->kind = REPLY_NO_POLICY;
-	me->until = now_s() + (ttl < le->cfg->negative_ttl ? ttl :
+	me->until = lookup_now() + (ttl < le->cfg->negative_ttl ? ttl :
 	    le->cfg->negative_ttl);
 	lookup_summary(lk, "%s (%s)", summary, detail);
 	lookup_finish(lk, REPLY_NO_POLICY, NULL);
@@ -634,7 +444,7 @@ lookup_on_txt(void *arg, const struct resolver_txt_result *res)
 	enum sts_txt_status	 ts;
 	const char		*why = NULL;
 	char			 reason[LOOKUP_REASON_MAX];
-	int64_t			 now = now_s();
+	int64_t			 now = lookup_now();
 	size_t			 i;
 
 	lk->rq = NULL;
@@ -714,7 +524,7 @@ lookup_on_txt(void *arg, const struct resolver_txt_result *res)
  * Start a lookup of dn; rec (may be NULL) is a valid cached policy,
  * moved into the lookup.
  */
-static struct lookup *
+struct lookup *
 lookup_start(struct lookup_engine *le, const char *domain,
     struct cache_record *rec, bool renew, int64_t last_query)
 {
@@ -754,64 +564,6 @@ lookup_start(struct lookup_engine *le, const char *domain,
 	    lk->id, lk->domain, lk->have_cached ? lk->cached.id : "none");
 	lk->rq = resolver_query_txt(le->res, qname, lookup_on_txt, lk);
 	return lk;
-}
-
-static void
-usage_collect(void *arg, const struct memo_entry *e)
-{
-	struct {
-		const char	**names;
-		int64_t		 *times;
-		size_t		  n;
-	} *acc = arg;
-
-	acc->names[acc->n] = e->domain;
-	acc->times[acc->n] = e->time;
-	acc->n++;
-}
-
-/* Write the batched last-query times in one transaction. */
-static void
-lookup_usage_flush(struct lookup_engine *le)
-{
-	struct {
-		const char	**names;
-		int64_t		 *times;
-		size_t		  n;
-	} acc;
-	size_t	count = memo_count(le->usage);
-
-	if (count == 0)
-		return;
-	acc.names = xcalloc(count, sizeof(*acc.names));
-	acc.times = xcalloc(count, sizeof(*acc.times));
-	acc.n = 0;
-	memo_foreach(le->usage, usage_collect, &acc);
-	if (cache_touch_batch(le->cache, acc.names, acc.times, acc.n) == -1) {
-		le->stats.cache_errors++;
-		log_errx("cache usage flush failed records=%zu", acc.n);
-	} else
-		log_debug("cache usage flushed records=%zu", acc.n);
-	free(acc.names);
-	free(acc.times);
-	memo_clear(le->usage);
-}
-
-static void
-lookup_on_usage_timer(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	lookup_usage_flush(arg);
-}
-
-static void
-usage_touch(struct lookup_engine *le, const char *domain, int64_t now)
-{
-	if (memo_count(le->usage) >= LOOKUP_USAGE_MAX &&
-	    memo_get(le->usage, domain) == NULL)
-		lookup_usage_flush(le);
-	memo_put(le->usage, domain)->time = now;
 }
 
 struct lookup_engine *
@@ -874,7 +626,7 @@ lookup_engine_free(struct lookup_engine *le)
 	}
 	while ((w = TAILQ_FIRST(&le->detached)) != NULL) {
 		TAILQ_REMOVE(&le->detached, w, entry);
-		wait_free(w);
+		lookup_wait_free(w);
 	}
 	if (le->usage != NULL && le->cache != NULL)
 		lookup_usage_flush(le);
@@ -883,156 +635,6 @@ lookup_engine_free(struct lookup_engine *le)
 	memo_free(le->neg);
 	memo_free(le->usage);
 	free(le);
-}
-
-static void
-wait_attach(struct lookup_engine *le, struct lookup_wait *w,
-    struct lookup *lk)
-{
-	struct timeval	tv = msec_tv(le->cfg->query_wait_ms);
-
-	w->lk = lk;
-	TAILQ_INSERT_TAIL(&lk->waiters, w, entry);
-	lk->nwaiters++;
-	w->ev = evtimer_new(le->base, lookup_on_wait_timeout, w);
-	if (w->ev == NULL)
-		fatalx("lookup: evtimer_new failed");
-	evtimer_add(w->ev, &tv);
-}
-
-/* At a limit: the cached policy if any, else NOTFOUND. */
-static void
-wait_busy(struct lookup_engine *le, struct lookup_wait *w,
-    const struct cache_record *rec)
-{
-	le->stats.busy++;
-	if (rec != NULL)
-		wait_answer_later(w, REPLY_POLICY, &rec->policy);
-	else
-		wait_answer_later(w, REPLY_BUSY, NULL);
-}
-
-struct lookup_wait *
-lookup_query(struct lookup_engine *le, struct span key, uint64_t conn_id,
-    lookup_done_fn *fn, void *arg)
-{
-	struct lookup_wait	*w;
-	struct lookup		*lk;
-	struct domain_name	 dn;
-	struct cache_record	 rec;
-	struct memo_entry	*me;
-	enum domain_key_kind	 kind;
-	enum cache_status	 cs;
-	const char		*why = NULL;
-	bool			 valid = false;
-	int64_t			 now = now_s();
-
-	le->stats.queries++;
-	w = xcalloc(1, sizeof(*w));
-	w->engine = le;
-	w->conn_id = conn_id;
-	w->fn = fn;
-	w->arg = arg;
-	buf_init(&w->data, LOOKUP_MAX_REPLY);
-
-	kind = domain_key_parse(key, &dn, &why);
-	switch (kind) {
-	case DOMAIN_KEY_NAME:
-		break;
-	case DOMAIN_KEY_PARENT_PROBE:
-	case DOMAIN_KEY_IP_LITERAL:
-	case DOMAIN_KEY_INVALID:
-		le->stats.not_applicable++;
-		log_debug("query conn=%" PRIu64 " key=%s not a policy domain: "
-		    "%s", conn_id, log_esc(key), why != NULL ? why :
-		    kind == DOMAIN_KEY_PARENT_PROBE ? "parent-domain probe" :
-		    "IP literal");
-		wait_answer_later(w, REPLY_NOT_APPLICABLE, NULL);
-		return w;
-	}
-	log_debug("query conn=%" PRIu64 " key=%s domain=%s", conn_id,
-	    log_esc(key), dn.name);
-	if (dn.len > DOMAIN_MAX_NAME - LOOKUP_TXT_PREFIX_LEN) {
-		/* _mta-sts.DOMAIN would exceed 253 octets: no such record. */
-		wait_answer_later(w, REPLY_NO_POLICY, NULL);
-		return w;
-	}
-
-	/* A lookup in flight for the domain: share it. */
-	if ((lk = lookup_find(le, dn.name)) != NULL) {
-		if (lk->nwaiters >= le->cfg->max_waiters) {
-			log_info("lookup waiters at limit lookup=%" PRIu64
-			    " domain=%s max=%u", lk->id, lk->domain,
-			    le->cfg->max_waiters);
-			wait_busy(le, w, lk->have_cached ? &lk->cached : NULL);
-			return w;
-		}
-		le->stats.joined++;
-		wait_attach(le, w, lk);
-		return w;
-	}
-
-	cache_record_init(&rec);
-	cs = cache_get(le->cache, dn.name, &rec);
-	switch (cs) {
-	case CACHE_HIT:
-		valid = schedule_policy_valid(rec.fetched, rec.policy.max_age,
-		    now);
-		break;
-	case CACHE_MISS:
-		break;
-	case CACHE_ERROR:
-		le->stats.cache_errors++;
-		break;
-	}
-	if (valid) {
-		usage_touch(le, dn.name, now);
-		if (!recheck_due(le, dn.name, &rec, now)) {
-			le->stats.cache_hits++;
-			wait_answer_later(w, REPLY_POLICY, &rec.policy);
-			cache_record_clear(&rec);
-			return w;
-		}
-	} else {
-		le->stats.cache_misses++;
-		cache_record_clear(&rec);
-		me = memo_get(le->neg, dn.name);
-		if (me != NULL && now < me->until) {
-			le->stats.negative_hits++;
-			wait_answer_later(w, me->kind == REPLY_NO_POLICY ?
-			    REPLY_NO_POLICY : REPLY_FAILED, NULL);
-			return w;
-		}
-	}
-
-	if (le->nlookups >= le->cfg->max_lookups) {
-		if (!le->busy_logged)
-			log_warnx("lookups at limit max=%u: new domains get "
-			    "the fallback answer", le->cfg->max_lookups);
-		else
-			le->busy_suppressed++;
-		le->busy_logged = true;
-		wait_busy(le, w, valid ? &rec : NULL);
-		cache_record_clear(&rec);
-		return w;
-	}
-	lk = lookup_start(le, dn.name, valid ? &rec : NULL, false, now);
-	cache_record_clear(&rec);
-	wait_attach(le, w, lk);
-	return w;
-}
-
-void
-lookup_cancel(struct lookup_wait *w)
-{
-	if (w == NULL)
-		return;
-	if (w->lk != NULL) {
-		TAILQ_REMOVE(&w->lk->waiters, w, entry);
-		w->lk->nwaiters--;
-	} else
-		TAILQ_REMOVE(&w->engine->detached, w, entry);
-	wait_free(w);
 }
 
 int
@@ -1051,7 +653,7 @@ lookup_background(struct lookup_engine *le, const char *domain, bool renew,
 	cache_record_init(&rec);
 	if (cache_get(le->cache, domain, &rec) == CACHE_HIT) {
 		valid = schedule_policy_valid(rec.fetched, rec.policy.max_age,
-		    now_s());
+		    lookup_now());
 		/* A background renewal is not a use of the domain. */
 		last_query = rec.last_query;
 	}
@@ -1081,7 +683,8 @@ lookup_peek(struct lookup_engine *le, const char *domain, struct buf *data)
 
 	cache_record_init(&rec);
 	if (cache_get(le->cache, domain, &rec) == CACHE_HIT &&
-	    schedule_policy_valid(rec.fetched, rec.policy.max_age, now_s()))
+	    schedule_policy_valid(rec.fetched, rec.policy.max_age,
+	    lookup_now()))
 		st = lookup_reply(REPLY_POLICY, &rec.policy, data);
 	else
 		st = lookup_reply(REPLY_NO_POLICY, NULL, data);

@@ -7,10 +7,11 @@
  * certificate (PKIX, system store or a CA file) for the MX host name, as
  * RFC 8461 §4.1 requires of a sender, then says QUIT.  No mail is sent.
  *
- * This and fetch.c are the only files that include curl/curl.h.  The
- * probe is kept apart from fetch.c because it speaks SMTP, not HTTPS, and
- * serves only the command-line tool.  It is blocking (curl_easy_perform()
- * bounded by a connect and a total timeout): mta-stsctl is a CLI that runs
+ * This and the fetch module (fetch*.c) are the only files that include
+ * curl/curl.h.  The probe is kept apart from fetch.c because it speaks
+ * SMTP, not HTTPS, and serves only the command-line tool.  It is
+ * blocking (curl_easy_perform() bounded by a connect and a total
+ * timeout): mta-stsctl is a CLI that runs
  * the probes one after the other once its DNS work is done; the daemon
  * never calls it.  libcurl never resolves a name itself: the caller hands
  * over the address.  No CURL handle leaves this module and it does not
