@@ -34,73 +34,88 @@ enum config_type {
 	CONFIG_T_SERVERS	/* comma-separated list */
 };
 
+/* A key that only takes effect at start; a reload keeps its old value. */
+#define CONFIG_F_RESTART	0x1
+
 struct config_key {
 	const char		*name;
 	enum config_type	 type;
 	size_t			 off;
 	unsigned long long	 min;
 	unsigned long long	 max;
+	unsigned		 flags;
 };
 
 #define OFF(m)	offsetof(struct config, m)
 #define DAY_MS	86400000ULL
 #define DAY_S	86400ULL
 
+/* Keys marked RESTART keep their running value on a reload. */
+#define RESTART	CONFIG_F_RESTART
+
 static const struct config_key config_keys[] = {
-	{ "listen", CONFIG_T_LISTEN, OFF(listen), 0, 0 },
-	{ "map_name", CONFIG_T_STRING, OFF(map_name), 0, 64 },
-	{ "cache_dir", CONFIG_T_PATH, OFF(cache_dir), 0, 0 },
-	{ "control_socket", CONFIG_T_PATH, OFF(control_socket), 0, 0 },
+	{ "listen", CONFIG_T_LISTEN, OFF(listen), 0, 0, RESTART },
+	{ "map_name", CONFIG_T_STRING, OFF(map_name), 0, 64, 0 },
+	{ "cache_dir", CONFIG_T_PATH, OFF(cache_dir), 0, 0, RESTART },
+	{ "control_socket", CONFIG_T_PATH, OFF(control_socket), 0, 0,
+	    RESTART },
 	{ "control_socket_mode", CONFIG_T_MODE, OFF(control_socket_mode),
-	    0, 0777 },
-	{ "control_group", CONFIG_T_OPT_NAME, OFF(control_group), 0, 0 },
-	{ "unix_socket_mode", CONFIG_T_MODE, OFF(unix_socket_mode), 0, 0777 },
-	{ "user", CONFIG_T_OPT_NAME, OFF(user), 0, 0 },
-	{ "group", CONFIG_T_OPT_NAME, OFF(group), 0, 0 },
-	{ "log_level", CONFIG_T_LOGLEVEL, OFF(log_level), 0, 0 },
-	{ "dns_servers", CONFIG_T_SERVERS, OFF(dns_servers), 0, 0 },
-	{ "dns_timeout", CONFIG_T_DURATION, OFF(dns_timeout_ms), 100, 30000 },
-	{ "dns_tries", CONFIG_T_UINT, OFF(dns_tries), 1, 10 },
+	    0, 0777, RESTART },
+	{ "control_group", CONFIG_T_OPT_NAME, OFF(control_group), 0, 0,
+	    RESTART },
+	{ "unix_socket_mode", CONFIG_T_MODE, OFF(unix_socket_mode), 0, 0777,
+	    RESTART },
+	{ "user", CONFIG_T_OPT_NAME, OFF(user), 0, 0, RESTART },
+	{ "group", CONFIG_T_OPT_NAME, OFF(group), 0, 0, RESTART },
+	{ "log_level", CONFIG_T_LOGLEVEL, OFF(log_level), 0, 0, 0 },
+	{ "dns_servers", CONFIG_T_SERVERS, OFF(dns_servers), 0, 0, RESTART },
+	{ "dns_timeout", CONFIG_T_DURATION, OFF(dns_timeout_ms), 100, 30000,
+	    RESTART },
+	{ "dns_tries", CONFIG_T_UINT, OFF(dns_tries), 1, 10, RESTART },
 	{ "http_connect_timeout", CONFIG_T_DURATION,
-	    OFF(http_connect_timeout_ms), 100, 120000 },
+	    OFF(http_connect_timeout_ms), 100, 120000, RESTART },
 	{ "http_timeout", CONFIG_T_DURATION, OFF(http_timeout_ms),
-	    100, 600000 },
-	{ "ca_file", CONFIG_T_OPT_PATH, OFF(ca_file), 0, 0 },
-	{ "query_wait", CONFIG_T_DURATION, OFF(query_wait_ms), 0, 90000 },
+	    100, 600000, RESTART },
+	{ "ca_file", CONFIG_T_OPT_PATH, OFF(ca_file), 0, 0, RESTART },
+	{ "query_wait", CONFIG_T_DURATION, OFF(query_wait_ms), 0, 90000, 0 },
 	{ "idle_timeout", CONFIG_T_DURATION, OFF(idle_timeout_ms),
-	    100, DAY_MS },
+	    100, DAY_MS, 0 },
 	{ "request_timeout", CONFIG_T_DURATION, OFF(request_timeout_ms),
-	    100, 600000 },
+	    100, 600000, 0 },
 	{ "shutdown_timeout", CONFIG_T_DURATION, OFF(shutdown_timeout_ms),
-	    0, 600000 },
+	    0, 600000, 0 },
 	{ "max_connections", CONFIG_T_UINT, OFF(max_connections),
-	    0, 1000000 },
-	{ "max_lookups", CONFIG_T_UINT, OFF(max_lookups), 1, 1000000 },
-	{ "max_waiters", CONFIG_T_UINT, OFF(max_waiters), 1, 1000000 },
+	    0, 1000000, RESTART },
+	{ "max_lookups", CONFIG_T_UINT, OFF(max_lookups), 1, 1000000,
+	    RESTART },
+	{ "max_waiters", CONFIG_T_UINT, OFF(max_waiters), 1, 1000000, 0 },
 	{ "cache_map_size", CONFIG_T_SIZE, OFF(cache_map_size),
-	    1ULL << 20, 16ULL << 30 },
-	{ "txt_ttl_min", CONFIG_T_SECONDS, OFF(txt_ttl_min), 0, DAY_S },
-	{ "txt_ttl_max", CONFIG_T_SECONDS, OFF(txt_ttl_max), 1, 7 * DAY_S },
-	{ "negative_ttl", CONFIG_T_SECONDS, OFF(negative_ttl), 0, DAY_S },
-	{ "failure_ttl", CONFIG_T_SECONDS, OFF(failure_ttl), 0, DAY_S },
-	{ "retry_min", CONFIG_T_SECONDS, OFF(retry_min), 1, DAY_S },
-	{ "retry_max", CONFIG_T_SECONDS, OFF(retry_max), 1, 7 * DAY_S },
+	    1ULL << 20, 16ULL << 30, RESTART },
+	{ "txt_ttl_min", CONFIG_T_SECONDS, OFF(txt_ttl_min), 0, DAY_S, 0 },
+	{ "txt_ttl_max", CONFIG_T_SECONDS, OFF(txt_ttl_max), 1, 7 * DAY_S,
+	    0 },
+	{ "negative_ttl", CONFIG_T_SECONDS, OFF(negative_ttl), 0, DAY_S, 0 },
+	{ "failure_ttl", CONFIG_T_SECONDS, OFF(failure_ttl), 0, DAY_S, 0 },
+	{ "retry_min", CONFIG_T_SECONDS, OFF(retry_min), 1, DAY_S, 0 },
+	{ "retry_max", CONFIG_T_SECONDS, OFF(retry_max), 1, 7 * DAY_S, 0 },
 	{ "check_interval", CONFIG_T_SECONDS, OFF(check_interval), 1,
-	    30 * DAY_S },
-	{ "refresh_scan", CONFIG_T_SECONDS, OFF(refresh_scan), 1, DAY_S },
+	    30 * DAY_S, 0 },
+	{ "refresh_scan", CONFIG_T_SECONDS, OFF(refresh_scan), 1, DAY_S, 0 },
 	{ "refresh_concurrency", CONFIG_T_UINT, OFF(refresh_concurrency),
-	    1, 10000 },
+	    1, 10000, 0 },
 	{ "unused_after", CONFIG_T_SECONDS, OFF(unused_after), 1,
-	    3650 * DAY_S },
-	{ "usage_flush", CONFIG_T_SECONDS, OFF(usage_flush), 1, DAY_S },
-	{ "metrics_listen", CONFIG_T_OPT_ADDR, OFF(metrics_listen), 0, 0 },
+	    3650 * DAY_S, 0 },
+	{ "usage_flush", CONFIG_T_SECONDS, OFF(usage_flush), 1, DAY_S, 0 },
+	{ "metrics_listen", CONFIG_T_OPT_ADDR, OFF(metrics_listen), 0, 0,
+	    RESTART },
 	{ "control_max_clients", CONFIG_T_UINT, OFF(control_max_clients),
-	    1, 1000 },
+	    1, 1000, 0 },
 	{ "control_timeout", CONFIG_T_DURATION, OFF(control_timeout_ms),
-	    100, 600000 },
+	    100, 600000, 0 },
 };
 
 #define NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
+_Static_assert(NKEYS <= CONFIG_MAX_KEYS, "raise CONFIG_MAX_KEYS");
 
 static void
 listen_clear(struct config_listen *l)
@@ -692,4 +707,138 @@ config_print(const struct config *cfg, FILE *fp)
 	    cfg->metrics_listen ? cfg->metrics_listen : "");
 	fprintf(fp, "control_max_clients = %u\n", cfg->control_max_clients);
 	print_duration(fp, "control_timeout", cfg->control_timeout_ms);
+}
+
+static const void *
+cslot(const struct config *cfg, const struct config_key *k)
+{
+	return (const char *)cfg + k->off;
+}
+
+/* The size of a scalar key's slot; 0 for the list types. */
+static size_t
+key_size(const struct config_key *k)
+{
+	switch (k->type) {
+	case CONFIG_T_STRING:
+	case CONFIG_T_PATH:
+	case CONFIG_T_OPT_PATH:
+	case CONFIG_T_OPT_NAME:
+	case CONFIG_T_OPT_ADDR:
+		return sizeof(char *);
+	case CONFIG_T_DURATION:
+	case CONFIG_T_UINT:
+	case CONFIG_T_MODE:
+		return sizeof(unsigned);
+	case CONFIG_T_SECONDS:
+		return sizeof(uint32_t);
+	case CONFIG_T_SIZE:
+		return sizeof(uint64_t);
+	case CONFIG_T_LOGLEVEL:
+		return sizeof(enum log_level);
+	case CONFIG_T_LISTEN:
+	case CONFIG_T_SERVERS:
+		return 0;
+	}
+	return 0;
+}
+
+static bool
+str_same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static bool
+key_same(const struct config *a, const struct config *b,
+    const struct config_key *k)
+{
+	size_t	i;
+
+	switch (k->type) {
+	case CONFIG_T_STRING:
+	case CONFIG_T_PATH:
+	case CONFIG_T_OPT_PATH:
+	case CONFIG_T_OPT_NAME:
+	case CONFIG_T_OPT_ADDR:
+		return str_same(*(char *const *)cslot(a, k),
+		    *(char *const *)cslot(b, k));
+	case CONFIG_T_DURATION:
+	case CONFIG_T_UINT:
+	case CONFIG_T_MODE:
+	case CONFIG_T_SECONDS:
+	case CONFIG_T_SIZE:
+	case CONFIG_T_LOGLEVEL:
+		return memcmp(cslot(a, k), cslot(b, k), key_size(k)) == 0;
+	case CONFIG_T_LISTEN:
+		if (a->nlisten != b->nlisten)
+			return false;
+		for (i = 0; i < a->nlisten; i++)
+			if (strcmp(a->listen[i].text, b->listen[i].text) != 0)
+				return false;
+		return true;
+	case CONFIG_T_SERVERS:
+		if (a->ndns_servers != b->ndns_servers)
+			return false;
+		for (i = 0; i < a->ndns_servers; i++)
+			if (strcmp(a->dns_servers[i], b->dns_servers[i]) != 0)
+				return false;
+		return true;
+	}
+	return false;
+}
+
+/* Exchange one key's value between a and b (pointers move, no copies). */
+static void
+key_swap(struct config *a, struct config *b, const struct config_key *k)
+{
+	struct config_listen	 l[CONFIG_MAX_LISTEN];
+	char			*s[CONFIG_MAX_DNS_SERVERS];
+	unsigned char		 tmp[sizeof(uint64_t)];
+	size_t			 n, size;
+
+	if (k->type == CONFIG_T_LISTEN) {
+		memcpy(l, a->listen, sizeof(l));
+		memcpy(a->listen, b->listen, sizeof(l));
+		memcpy(b->listen, l, sizeof(l));
+		n = a->nlisten;
+		a->nlisten = b->nlisten;
+		b->nlisten = n;
+	} else if (k->type == CONFIG_T_SERVERS) {
+		memcpy(s, a->dns_servers, sizeof(s));
+		memcpy(a->dns_servers, b->dns_servers, sizeof(s));
+		memcpy(b->dns_servers, s, sizeof(s));
+		n = a->ndns_servers;
+		a->ndns_servers = b->ndns_servers;
+		b->ndns_servers = n;
+	} else if ((size = key_size(k)) > 0 && size <= sizeof(tmp)) {
+		memcpy(tmp, (char *)a + k->off, size);
+		memcpy((char *)a + k->off, (char *)b + k->off, size);
+		memcpy((char *)b + k->off, tmp, size);
+	}
+}
+
+void
+config_reload_merge(struct config *cur, struct config *next,
+    struct config_changes *ch)
+{
+	const struct config_key	*k;
+	size_t			 i;
+
+	memset(ch, 0, sizeof(*ch));
+	for (i = 0; i < NKEYS; i++) {
+		k = &config_keys[i];
+		if (k->flags & CONFIG_F_RESTART) {
+			/*
+			 * Moved even when equal, so a module that kept a
+			 * pointer into the running values keeps a live one.
+			 */
+			if (!key_same(cur, next, k))
+				ch->pending[ch->npending++] = k->name;
+			key_swap(cur, next, k);
+		} else if (!key_same(cur, next, k))
+			ch->applied[ch->napplied++] = k->name;
+	}
 }

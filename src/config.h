@@ -101,6 +101,29 @@ int	config_load(struct config *, const char *, bool, char *, size_t);
 /* Print every effective setting as "key = value" lines. */
 void	config_print(const struct config *, FILE *);
 
+/*
+ * Reloading (SIGHUP, mta-stsctl reload).  next is a configuration loaded
+ * afresh, cur the running one.  Keys that only take effect at start
+ * (listeners, paths, identities, the resolver's, fetcher's and cache's
+ * set-up, limits sized at start) keep their running values: those are
+ * always moved (pointers and all) from cur into next, and the changed
+ * ones are named in pending.  Keys read where they
+ * are used take next's value and are named in applied.  Afterwards next
+ * is the configuration to run and cur holds what to config_clear().
+ * Key names point into a static table.
+ */
+#define CONFIG_MAX_KEYS		64
+
+struct config_changes {
+	const char	*applied[CONFIG_MAX_KEYS];
+	size_t		 napplied;
+	const char	*pending[CONFIG_MAX_KEYS];	/* need a restart */
+	size_t		 npending;
+};
+
+void	config_reload_merge(struct config *, struct config *,
+	    struct config_changes *);
+
 /* Parse "10", "10s", "500ms", "5m", "2h", "1d" into milliseconds. */
 int	config_parse_duration(const char *, unsigned long long *);
 

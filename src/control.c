@@ -37,6 +37,7 @@
 #include "metrics.h"
 #include "msec.h"
 #include "refresh.h"
+#include "reload.h"
 #include "schedule.h"
 #include "server.h"
 #include "socketmap.h"
@@ -154,6 +155,8 @@ record_json(const char *domain, const struct cache_record *rec, int64_t now)
 	    "last_query", json_time(rec->last_query));
 }
 
+static json_t	*config_json(const struct reload_info *);
+
 static bool
 peer_may_change(struct ctl_conn *c)
 {
@@ -223,7 +226,7 @@ cmd_status(struct ctl_conn *c)
 	    "evictions", (json_int_t)rs->deleted,
 	    "stale_served", (json_int_t)ls->stale_served);
 	ctl_send(c, json_pack("{s:b, s:s, s:I, s:I, s:o, s:{s:s, s:I, s:I, "
-	    "s:I, s:I, s:{s:I, s:I, s:I, s:I}}, s:I, s:I, s:o}",
+	    "s:I, s:I, s:{s:I, s:I, s:I, s:I}}, s:I, s:I, s:o, s:o}",
 	    "ok", 1,
 	    "version", PACKAGE_VERSION,
 	    "pid", (json_int_t)getpid(),
@@ -242,7 +245,62 @@ cmd_status(struct ctl_conn *c)
 	    "expired", (json_int_t)rs->expired,
 	    "lookups_in_flight", (json_int_t)lookup_in_flight(src->lookups),
 	    "connections", (json_int_t)server_connections(src->server),
-	    "counters", counters));
+	    "counters", counters,
+	    "config", config_json(src->reload)));
+}
+
+static json_t *
+key_array(const char *const *keys, size_t n)
+{
+	json_t	*a = json_array();
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(keys[i]));
+	return a;
+}
+
+/* The configuration's history: file, when read, reloads, pending keys. */
+static json_t *
+config_json(const struct reload_info *ri)
+{
+	if (ri == NULL)
+		return json_null();
+	return json_pack("{s:s, s:o, s:o, s:I, s:I, s:o, s:o}",
+	    "path", ri->path,
+	    "loaded", json_time(ri->loaded),
+	    "last_reload", json_time(ri->last_attempt),
+	    "reloads_ok", (json_int_t)ri->ok,
+	    "reloads_failed", (json_int_t)ri->failed,
+	    "last_error", ri->last_error[0] != '\0' ?
+	    json_string(ri->last_error) : json_null(),
+	    "restart_pending", key_array(ri->last.pending, ri->last.npending));
+}
+
+/* Re-read the configuration now and say what changed (reload.h). */
+static void
+cmd_reload(struct ctl_conn *c)
+{
+	struct reload_info	*ri = c->ctl->src->reload;
+	char			 msg[CONFIG_ERR_MAX + 64];
+
+	if (ri == NULL || ri->run == NULL) {
+		ctl_error(c, "reload is not available");
+		return;
+	}
+	log_info("control reload uid=%u pid=%d", (unsigned)c->uid,
+	    (int)c->pid);
+	if (ri->run(ri->arg) == -1) {
+		(void)snprintf(msg, sizeof(msg), "reload failed: %s; the "
+		    "running configuration is unchanged", ri->last_error);
+		ctl_error(c, msg);
+		return;
+	}
+	ctl_send(c, json_pack("{s:b, s:s, s:o, s:o}", "ok", 1,
+	    "path", ri->path,
+	    "applied", key_array(ri->last.applied, ri->last.napplied),
+	    "restart_pending", key_array(ri->last.pending,
+	    ri->last.npending)));
 }
 
 /* The domain argument, normalised like a socketmap key. */
@@ -439,6 +497,7 @@ cmd_metrics(struct ctl_conn *c)
 /*
  * request = command [SP argument] LF
  * command = "status" / "show" / "dump" / "metrics" / "flush" / "refresh"
+ *         / "reload"
  */
 static void
 ctl_dispatch(struct ctl_conn *c, char *line)
@@ -462,7 +521,8 @@ ctl_dispatch(struct ctl_conn *c, char *line)
 		cmd_dump(c, arg);
 	else if (strcmp(line, "metrics") == 0)
 		cmd_metrics(c);
-	else if (strcmp(line, "flush") == 0 || strcmp(line, "refresh") == 0) {
+	else if (strcmp(line, "flush") == 0 || strcmp(line, "refresh") == 0 ||
+	    strcmp(line, "reload") == 0) {
 		if (!peer_may_change(c)) {
 			log_info("control refused conn=%" PRIu64 " uid=%u "
 			    "command=%s", c->id, (unsigned)c->uid, line);
@@ -470,10 +530,14 @@ ctl_dispatch(struct ctl_conn *c, char *line)
 			    "user or control_group only");
 			return;
 		}
-		if (line[0] == 'f')
+		if (strcmp(line, "flush") == 0)
 			cmd_flush(c, arg);
-		else
+		else if (strcmp(line, "refresh") == 0)
 			cmd_refresh(c, arg);
+		else if (arg != NULL)
+			ctl_error(c, "reload takes no argument");
+		else
+			cmd_reload(c);
 	} else
 		ctl_error(c, "unknown command");
 }

@@ -11,6 +11,7 @@
  *	metrics                Prometheus text
  *	flush DOMAIN | --all   forget a domain's (or every) cached policy  *
  *	refresh DOMAIN         re-check the TXT id and refetch now         *
+ *	reload                 re-read the configuration file (reload.h)   *
  *
  * Each answer is one JSON object per line with "v": 1 and "ok": true or
  * false (and "error" then).  dump answers one line per record

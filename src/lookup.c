@@ -572,7 +572,6 @@ lookup_engine_new(struct event_base *base, const struct config *cfg,
     const char **why)
 {
 	struct lookup_engine	*le;
-	struct timeval		 tv;
 	struct timespec		 ts;
 	size_t			 i;
 
@@ -582,11 +581,6 @@ lookup_engine_new(struct event_base *base, const struct config *cfg,
 	le->cache = cache;
 	le->res = res;
 	le->fet = fet;
-	le->sc.txt_ttl_min = cfg->txt_ttl_min;
-	le->sc.txt_ttl_max = cfg->txt_ttl_max;
-	le->sc.retry_min = cfg->retry_min;
-	le->sc.retry_max = cfg->retry_max;
-	le->sc.check_interval = cfg->check_interval;
 	le->sc.jitter_pct = 10;
 	for (i = 0; i < LOOKUP_HASH_SIZE; i++)
 		LIST_INIT(&le->table[i]);
@@ -603,10 +597,28 @@ lookup_engine_new(struct event_base *base, const struct config *cfg,
 		lookup_engine_free(le);
 		return NULL;
 	}
-	tv.tv_sec = cfg->usage_flush;
-	tv.tv_usec = 0;
-	event_add(le->usage_timer, &tv);
+	lookup_engine_reconfigure(le);
 	return le;
+}
+
+void
+lookup_engine_reconfigure(struct lookup_engine *le)
+{
+	const struct config	*cfg = le->cfg;
+	struct timeval		 tv;
+
+	le->sc.txt_ttl_min = cfg->txt_ttl_min;
+	le->sc.txt_ttl_max = cfg->txt_ttl_max;
+	le->sc.retry_min = cfg->retry_min;
+	le->sc.retry_max = cfg->retry_max;
+	le->sc.check_interval = cfg->check_interval;
+	/* Re-arming delays the next flush: only for a new period. */
+	if (le->usage_period != cfg->usage_flush) {
+		le->usage_period = cfg->usage_flush;
+		tv.tv_sec = cfg->usage_flush;
+		tv.tv_usec = 0;
+		event_add(le->usage_timer, &tv);
+	}
 }
 
 void

@@ -104,6 +104,12 @@ struct lookup_engine *lookup_engine_new(struct event_base *,
 	    struct fetcher *, const char **);
 /* Cancels every lookup and waiter without calling back; flushes usage. */
 void	lookup_engine_free(struct lookup_engine *);
+/*
+ * The configuration it borrows has been reloaded: take the values it
+ * copied at start (TTL clamps, retry back-off, check_interval, the usage
+ * flush period) from it again.  Lookups in flight finish as they are.
+ */
+void	lookup_engine_reconfigure(struct lookup_engine *);
 
 /*
  * Start answering key for a client (conn_id tags log lines).  Returns a

@@ -103,6 +103,7 @@ struct lookup_engine {
 	struct memo		*neg;		/* owned: negative results */
 	struct memo		*usage;		/* owned: last-query times */
 	struct event		*usage_timer;	/* owned */
+	uint32_t		 usage_period;	/* seconds it is armed with */
 	bool			 busy_logged;
 	uint64_t		 busy_suppressed;
 	uint64_t		 rnd;

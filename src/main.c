@@ -36,6 +36,7 @@
 #include "lookup.h"
 #include "metrics.h"
 #include "refresh.h"
+#include "reload.h"
 #include "resolver.h"
 #include "server.h"
 
@@ -57,6 +58,10 @@ struct daemon_state {
 	struct control		*control;	/* owned */
 	struct metrics_http	*metrics_http;	/* owned; NULL when off */
 	struct metrics_src	 msrc;
+	struct reload_info	 reload;
+	struct config		*cfg;		/* borrowed: main's */
+	bool			 conf_given;	/* -c: the file must exist */
+	bool			 debug;		/* -d outlasts reloads */
 	struct event		*sig_term;	/* owned */
 	struct event		*sig_int;	/* owned */
 	struct event		*sig_hup;	/* owned */
@@ -233,6 +238,75 @@ main_on_stopped(void *arg)
 	event_base_loopexit(ds->base, NULL);
 }
 
+/* "a,b,c" from a list of key names, cut to fit. */
+static void
+key_list(char *out, size_t size, const char *const *keys, size_t n)
+{
+	size_t	i, len = 0;
+	int	w;
+
+	out[0] = '\0';
+	for (i = 0; i < n && len < size; i++) {
+		w = snprintf(out + len, size - len, "%s%s", i ? "," : "",
+		    keys[i]);
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+	if (n == 0)
+		(void)snprintf(out, size, "none");
+}
+
+/*
+ * Re-read the configuration (reload.h).  Runs from the event loop, so no
+ * module is in the middle of reading the struct it borrows; the struct
+ * keeps its address, and the values of keys that need a restart keep
+ * their addresses too, since they are moved, not copied.
+ */
+static int
+main_reload(void *arg)
+{
+	struct daemon_state	*ds = arg;
+	struct reload_info	*ri = &ds->reload;
+	struct config		 next;
+	struct config_changes	 ch;
+	char			 err[CONFIG_ERR_MAX], list[512];
+	size_t			 i;
+
+	ri->last_attempt = time(NULL);
+	config_init(&next);
+	if (config_load(&next, ri->path, ds->conf_given, err,
+	    sizeof(err)) == -1) {
+		config_clear(&next);
+		ri->failed++;
+		(void)snprintf(ri->last_error, sizeof(ri->last_error), "%s",
+		    err);
+		log_warnx("reload failed: %s; the running configuration is "
+		    "unchanged", err);
+		return -1;
+	}
+	if (ds->debug)
+		next.log_level = LOG_LEVEL_DEBUG;
+	config_reload_merge(ds->cfg, &next, &ch);
+	config_clear(ds->cfg);
+	*ds->cfg = next;
+
+	log_set_level(ds->cfg->log_level);
+	lookup_engine_reconfigure(ds->lookups);
+
+	ri->ok++;
+	ri->loaded = ri->last_attempt;
+	ri->last_error[0] = '\0';
+	ri->last = ch;
+	for (i = 0; i < ch.npending; i++)
+		log_warnx("reload key=%s changed, takes effect at the next "
+		    "restart; running value kept", ch.pending[i]);
+	key_list(list, sizeof(list), ch.applied, ch.napplied);
+	log_info("reloaded config=%s applied=%s pending=%zu", ri->path, list,
+	    ch.npending);
+	return 0;
+}
+
 static void
 main_on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -240,8 +314,16 @@ main_on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (sig == SIGHUP) {
-		log_info("signal HUP: reload is not supported yet, "
-		    "configuration unchanged");
+		if (ds->stopping)
+			return;
+		log_info("signal HUP: reloading %s", ds->reload.path);
+#ifdef HAVE_SYSTEMD
+		sd_notify(0, "RELOADING=1");
+#endif
+		(void)main_reload(ds);
+#ifdef HAVE_SYSTEMD
+		sd_notify(0, "READY=1");
+#endif
 		return;
 	}
 	if (ds->stopping) {
@@ -434,6 +516,14 @@ main(int argc, char *argv[])
 	ds.msrc.cache = ds.cache;
 	ds.msrc.refresher = ds.refresher;
 	ds.msrc.started = time(NULL);
+	ds.cfg = &cfg;
+	ds.conf_given = conf_given;
+	ds.debug = debug;
+	ds.reload.path = conf_path;
+	ds.reload.loaded = ds.msrc.started;
+	ds.reload.run = main_reload;
+	ds.reload.arg = &ds;
+	ds.msrc.reload = &ds.reload;
 	if (cfg.metrics_listen != NULL && (ds.metrics_http = metrics_http_new(
 	    ds.base, cfg.metrics_listen, &ds.msrc, err, sizeof(err))) == NULL) {
 		log_errx("%s", err);

@@ -20,6 +20,7 @@
 #include "lookup.h"
 #include "metrics.h"
 #include "refresh.h"
+#include "reload.h"
 #include "server.h"
 
 #define METRICS_HTTP_TIMEOUT	5	/* seconds per connection */
@@ -165,6 +166,26 @@ metrics_text(const struct metrics_src *src, struct buf *out)
 	rc |= metric(out, "connections", "gauge",
 	    "Socketmap client connections open.");
 	rc |= value(out, "connections", "", server_connections(src->server));
+	if (src->reload != NULL) {
+		rc |= metric(out, "config_reloads_total", "counter",
+		    "Configuration reloads by result.");
+		rc |= value(out, "config_reloads_total", "{result=\"ok\"}",
+		    src->reload->ok);
+		rc |= value(out, "config_reloads_total",
+		    "{result=\"failed\"}", src->reload->failed);
+		rc |= metric(out, "config_last_reload_successful", "gauge",
+		    "1 unless the last reload attempt failed.");
+		rc |= value(out, "config_last_reload_successful", "",
+		    src->reload->last_error[0] == '\0');
+		rc |= metric(out, "config_restart_pending", "gauge",
+		    "Changed keys that wait for a restart.");
+		rc |= value(out, "config_restart_pending", "",
+		    src->reload->last.npending);
+		rc |= metric(out, "config_loaded_timestamp_seconds", "gauge",
+		    "When the running configuration was read.");
+		rc |= value(out, "config_loaded_timestamp_seconds", "",
+		    (uint64_t)src->reload->loaded);
+	}
 	return rc == 0 ? 0 : -1;
 }
 

@@ -19,6 +19,7 @@ struct lookup_engine;
 struct server;
 struct cache;
 struct refresher;
+struct reload_info;
 struct metrics_http;
 
 struct metrics_src {
@@ -26,6 +27,7 @@ struct metrics_src {
 	struct server		*server;	/* borrowed */
 	struct cache		*cache;		/* borrowed */
 	struct refresher	*refresher;	/* borrowed */
+	struct reload_info	*reload;	/* borrowed; NULL in tests */
 	time_t			 started;
 };
 

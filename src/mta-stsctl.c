@@ -50,6 +50,7 @@ static int	cmd_show(int, char **);
 static int	cmd_dump(int, char **);
 static int	cmd_flush(int, char **);
 static int	cmd_refresh(int, char **);
+static int	cmd_reload(int, char **);
 static int	cmd_metrics(int, char **);
 
 static const struct ctl_command commands[] = {
@@ -62,6 +63,7 @@ static const struct ctl_command commands[] = {
 	{ "flush", cmd_flush, "forget the cached policy of DOMAIN (or --all)" },
 	{ "refresh", cmd_refresh, "re-check DOMAIN's TXT id and refetch its "
 	    "policy now" },
+	{ "reload", cmd_reload, "re-read the daemon's configuration file" },
 	{ "metrics", cmd_metrics, "counters in Prometheus text format" },
 	{ "check", cmd_check, "diagnose DOMAIN's MTA-STS setup (no daemon "
 	    "needed)" },
@@ -515,12 +517,27 @@ ctl_simple(const char *cmd, const char *arg, int (*fn)(json_t *))
 	return rc;
 }
 
+static void
+print_keys(const char *label, json_t *keys)
+{
+	json_t	*k;
+	size_t	 i;
+
+	if (json_array_size(keys) == 0)
+		return;
+	printf("%s", label);
+	json_array_foreach(keys, i, k)
+		printf("%s%s", i ? ", " : "", json_string_value(k));
+	printf("\n");
+}
+
 static int
 show_status(json_t *o)
 {
 	json_t		*cache = json_object_get(o, "cache");
 	json_t		*modes = json_object_get(cache, "modes");
 	json_t		*ctr = json_object_get(o, "counters");
+	json_t		*conf = json_object_get(o, "config");
 	json_t		*l, *v;
 	const char	*k;
 	size_t		 i;
@@ -541,6 +558,16 @@ show_status(json_t *o)
 	    jint(modes, "expired"));
 	printf("in flight:       %lld lookups, %lld connections\n",
 	    jint(o, "lookups_in_flight"), jint(o, "connections"));
+	if (json_is_object(conf)) {
+		printf("configuration:   %s, read %s, reloads %lld ok, "
+		    "%lld failed\n", jstr(conf, "path"), jstr(conf, "loaded"),
+		    jint(conf, "reloads_ok"), jint(conf, "reloads_failed"));
+		if (json_is_string(json_object_get(conf, "last_error")))
+			printf("last reload:     FAILED: %s\n",
+			    jstr(conf, "last_error"));
+		print_keys("restart needed:  ",
+		    json_object_get(conf, "restart_pending"));
+	}
 	printf("counters since start:\n");
 	json_object_foreach(ctr, k, v) {
 		if (json_is_object(v)) {
@@ -720,6 +747,37 @@ cmd_refresh(int argc, char **argv)
 	if (n < 0)
 		return n == -2 ? CTL_EXIT_OK : CTL_EXIT_ERROR;
 	return ctl_simple("refresh", argv[1], show_refresh);
+}
+
+static int
+show_reload(json_t *o)
+{
+	json_t	*applied = json_object_get(o, "applied");
+	json_t	*pending = json_object_get(o, "restart_pending");
+
+	printf("reloaded %s\n", jstr(o, "path"));
+	if (json_array_size(applied) == 0 && json_array_size(pending) == 0)
+		printf("no changes\n");
+	print_keys("applied:         ", applied);
+	print_keys("restart needed:  ", pending);
+	return CTL_EXIT_OK;
+}
+
+static int
+cmd_reload(int argc, char **argv)
+{
+	int	n = cmd_opts(argc, argv,
+		    "usage: mta-stsctl reload [-j]\n"
+		    "  Make the daemon re-read its configuration file, as "
+		    "SIGHUP does, and\n  print which keys changed.  A file "
+		    "with an error changes nothing\n  (exit 2).  Keys that "
+		    "only take effect at start keep their running\n  value "
+		    "and are listed as needing a restart.  Needs root, the\n"
+		    "  daemon's user or control_group.\n", 0, 0);
+
+	if (n < 0)
+		return n == -2 ? CTL_EXIT_OK : CTL_EXIT_ERROR;
+	return ctl_simple("reload", NULL, show_reload);
 }
 
 static int

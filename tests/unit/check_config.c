@@ -172,6 +172,104 @@ START_TEST(test_shipped_file_parses)
 }
 END_TEST
 
+static void
+load_text(struct config *cfg, const char *text)
+{
+	char		 err[CONFIG_ERR_MAX];
+	const char	*path = write_conf(text);
+	int		 rc;
+
+	config_init(cfg);
+	rc = config_load(cfg, path, true, err, sizeof(err));
+	unlink(path);
+	ck_assert_msg(rc == 0, "load: got %s, want success", err);
+}
+
+static void
+keys_str(char *out, size_t size, const char *const *keys, size_t n)
+{
+	size_t	i;
+
+	out[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strncat(out, ",", size - strlen(out) - 1);
+		strncat(out, keys[i], size - strlen(out) - 1);
+	}
+}
+
+struct merge_case {
+	const char	*name;
+	const char	*cur;
+	const char	*next;
+	const char	*applied;
+	const char	*pending;
+};
+
+static const struct merge_case merge_cases[] = {
+	{ "same", "map_name = a\n", "map_name = a\n", "", "" },
+	{ "defaults", "", "", "", "" },
+	{ "live string", "map_name = a\n", "map_name = b\n", "map_name", "" },
+	{ "live scalars", "", "log_level = debug\ntxt_ttl_min = 5\n"
+	    "query_wait = 2s\n", "log_level,query_wait,txt_ttl_min", "" },
+	{ "restart list", "listen = 127.0.0.1:1\n",
+	    "listen = 127.0.0.1:1\nlisten = [::1]:1\n", "", "listen" },
+	{ "restart servers", "dns_servers = 127.0.0.1\n",
+	    "dns_servers = 127.0.0.2\n", "", "dns_servers" },
+	{ "restart optional", "", "user = nobody\nca_file = /x\n", "",
+	    "user,ca_file" },
+	{ "restart cleared", "metrics_listen = 127.0.0.1:9\n", "", "",
+	    "metrics_listen" },
+	{ "mixed", "cache_dir = /a\nmap_name = a\n",
+	    "cache_dir = /b\nmap_name = b\ncache_map_size = 2G\n",
+	    "map_name", "cache_dir,cache_map_size" },
+};
+
+/*
+ * Reload: live keys take next's value, restart keys keep cur's, moved
+ * without copying (next ends up with cur's very pointers, cur with next's
+ * for freeing).
+ */
+START_TEST(test_reload_merge)
+{
+	const struct merge_case	*c = &merge_cases[_i];
+	struct config		 cur, next, want_cur, want_next;
+	struct config_changes	 ch;
+	char			 got[512];
+
+	load_text(&cur, c->cur);
+	load_text(&next, c->next);
+	want_cur = cur;
+	want_next = next;
+	config_reload_merge(&cur, &next, &ch);
+	keys_str(got, sizeof(got), ch.applied, ch.napplied);
+	ck_assert_msg(strcmp(got, c->applied) == 0, "case %s: applied %s, "
+	    "want %s", c->name, got, c->applied);
+	keys_str(got, sizeof(got), ch.pending, ch.npending);
+	ck_assert_msg(strcmp(got, c->pending) == 0, "case %s: pending %s, "
+	    "want %s", c->name, got, c->pending);
+
+	/* Restart keys: the running values and pointers stay in force. */
+	ck_assert_ptr_eq(next.cache_dir, want_cur.cache_dir);
+	ck_assert_ptr_eq(cur.cache_dir, want_next.cache_dir);
+	ck_assert_ptr_eq(next.user, want_cur.user);
+	ck_assert_ptr_eq(next.metrics_listen, want_cur.metrics_listen);
+	ck_assert_ptr_eq(next.dns_servers[0], want_cur.dns_servers[0]);
+	ck_assert_uint_eq(next.nlisten, want_cur.nlisten);
+	ck_assert_ptr_eq(next.listen[0].text, want_cur.listen[0].text);
+	ck_assert(next.cache_map_size == want_cur.cache_map_size);
+	/* Live keys: the new values. */
+	ck_assert_ptr_eq(next.map_name, want_next.map_name);
+	ck_assert_int_eq(next.log_level, want_next.log_level);
+	ck_assert_uint_eq(next.txt_ttl_min, want_next.txt_ttl_min);
+	ck_assert_uint_eq(next.query_wait_ms, want_next.query_wait_ms);
+
+	/* Each string has one owner: both clears together free all. */
+	config_clear(&cur);
+	config_clear(&next);
+}
+END_TEST
+
 static Suite *
 config_suite(void)
 {
@@ -183,6 +281,8 @@ config_suite(void)
 	tcase_add_test(tc, test_good);
 	tcase_add_test(tc, test_defaults_and_missing);
 	tcase_add_test(tc, test_shipped_file_parses);
+	tcase_add_loop_test(tc, test_reload_merge, 0,
+	    sizeof(merge_cases) / sizeof(merge_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }
