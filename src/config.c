@@ -752,34 +752,28 @@ str_same(const char *a, const char *b)
 }
 
 static bool
+key_is_string(const struct config_key *k)
+{
+	return k->type == CONFIG_T_STRING || k->type == CONFIG_T_PATH ||
+	    k->type == CONFIG_T_OPT_PATH || k->type == CONFIG_T_OPT_NAME ||
+	    k->type == CONFIG_T_OPT_ADDR;
+}
+
+static bool
 key_same(const struct config *a, const struct config *b,
     const struct config_key *k)
 {
 	size_t	i;
 
-	switch (k->type) {
-	case CONFIG_T_STRING:
-	case CONFIG_T_PATH:
-	case CONFIG_T_OPT_PATH:
-	case CONFIG_T_OPT_NAME:
-	case CONFIG_T_OPT_ADDR:
-		return str_same(*(char *const *)cslot(a, k),
-		    *(char *const *)cslot(b, k));
-	case CONFIG_T_DURATION:
-	case CONFIG_T_UINT:
-	case CONFIG_T_MODE:
-	case CONFIG_T_SECONDS:
-	case CONFIG_T_SIZE:
-	case CONFIG_T_LOGLEVEL:
-		return memcmp(cslot(a, k), cslot(b, k), key_size(k)) == 0;
-	case CONFIG_T_LISTEN:
+	if (k->type == CONFIG_T_LISTEN) {
 		if (a->nlisten != b->nlisten)
 			return false;
 		for (i = 0; i < a->nlisten; i++)
 			if (strcmp(a->listen[i].text, b->listen[i].text) != 0)
 				return false;
 		return true;
-	case CONFIG_T_SERVERS:
+	}
+	if (k->type == CONFIG_T_SERVERS) {
 		if (a->ndns_servers != b->ndns_servers)
 			return false;
 		for (i = 0; i < a->ndns_servers; i++)
@@ -787,7 +781,10 @@ key_same(const struct config *a, const struct config *b,
 				return false;
 		return true;
 	}
-	return false;
+	if (key_is_string(k))
+		return str_same(*(char *const *)cslot(a, k),
+		    *(char *const *)cslot(b, k));
+	return memcmp(cslot(a, k), cslot(b, k), key_size(k)) == 0;
 }
 
 /* Exchange one key's value between a and b (pointers move, no copies). */
