@@ -104,8 +104,8 @@ void	config_print(const struct config *, FILE *);
 /*
  * Reloading (SIGHUP, mta-stsctl reload).  next is a configuration loaded
  * afresh, cur the running one.  Keys that only take effect at start
- * (listeners, paths, identities, the resolver's, fetcher's and cache's
- * set-up, limits sized at start) keep their running values: those are
+ * (listeners, paths, identities, the resolver's and the cache's set-up,
+ * limits sized at start) keep their running values: those are
  * always moved (pointers and all) from cur into next, and the changed
  * ones are named in pending.  Keys read where they
  * are used take next's value and are named in applied.  Afterwards next

@@ -260,11 +260,9 @@ fetch_on_resolver_start(void *resolver, void *reserved, void *arg)
 static unsigned
 fetch_timeout_ms(const struct fetch *f, bool connecting)
 {
-	const struct fetcher	*fr = f->fr;
-
-	if (connecting && fr->connect_timeout_ms < fr->total_timeout_ms)
-		return fr->connect_timeout_ms;
-	return fr->total_timeout_ms;
+	if (connecting && f->connect_ms < f->total_ms)
+		return f->connect_ms;
+	return f->total_ms;
 }
 
 static void
@@ -700,9 +698,11 @@ fetch_setup(struct fetch *f, const char *domain, const char *const *addrs,
 		FETCH_SETOPT(e, CURLOPT_CAPATH, (char *)NULL);
 	}
 
+	f->connect_ms = fr->connect_timeout_ms;
+	f->total_ms = fr->total_timeout_ms;
 	FETCH_SETOPT(e, CURLOPT_CONNECTTIMEOUT_MS,
 	    (long)fetch_timeout_ms(f, true));
-	FETCH_SETOPT(e, CURLOPT_TIMEOUT_MS, (long)fr->total_timeout_ms);
+	FETCH_SETOPT(e, CURLOPT_TIMEOUT_MS, (long)f->total_ms);
 	/* Catches a large Content-Length early; the write callback the rest. */
 	FETCH_SETOPT(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)FETCH_MAX_BODY);
 	FETCH_SETOPT(e, CURLOPT_WRITEFUNCTION, fetch_on_write);

@@ -94,6 +94,13 @@ struct fetcher	*fetcher_new(struct event_base *, const struct fetch_opts *,
  * callback returns.
  */
 void		 fetcher_free(struct fetcher *);
+/*
+ * A configuration reload: ca_file and the timeouts of opts (copied;
+ * zero / NULL take the defaults) apply to fetches started from now on;
+ * fetches in flight keep theirs, and libcurl reuses no connection that
+ * was verified against another CA file.  The other members are ignored.
+ */
+void		 fetcher_set_opts(struct fetcher *, const struct fetch_opts *);
 
 /*
  * Start fetching the policy of domain (lower-case A-labels, no trailing

@@ -44,6 +44,8 @@ struct fetch {
 	void			*arg;	/* borrowed: the caller's */
 	struct buf		 body;	/* capped at FETCH_MAX_BODY */
 	struct timespec		 t0;
+	unsigned		 connect_ms;	/* the timeouts it runs with */
+	unsigned		 total_ms;
 	enum fetch_status	 status;
 	long			 http_code;
 	bool			 have_verdict;	/* status and reason final */

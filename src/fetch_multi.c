@@ -168,6 +168,17 @@ fetcher_leave(struct fetcher *fr)
 		fetcher_destroy(fr);
 }
 
+void
+fetcher_set_opts(struct fetcher *fr, const struct fetch_opts *opts)
+{
+	free(fr->ca_file);
+	fr->ca_file = opts->ca_file != NULL ? xstrdup(opts->ca_file) : NULL;
+	fr->connect_timeout_ms = opts->connect_timeout_ms != 0 ?
+	    opts->connect_timeout_ms : FETCH_DEFAULT_CONNECT_TIMEOUT_MS;
+	fr->total_timeout_ms = opts->total_timeout_ms != 0 ?
+	    opts->total_timeout_ms : FETCH_DEFAULT_TOTAL_TIMEOUT_MS;
+}
+
 struct fetcher *
 fetcher_new(struct event_base *base, const struct fetch_opts *opts,
     const char **why)
@@ -185,13 +196,9 @@ fetcher_new(struct event_base *base, const struct fetch_opts *opts,
 	fr->base = base;
 	TAILQ_INIT(&fr->fetches);
 	TAILQ_INIT(&fr->socks);
-	fr->ca_file = opts->ca_file != NULL ? xstrdup(opts->ca_file) : NULL;
 	fr->user_agent = xstrdup(opts->user_agent != NULL ?
 	    opts->user_agent : FETCH_DEFAULT_USER_AGENT);
-	fr->connect_timeout_ms = opts->connect_timeout_ms != 0 ?
-	    opts->connect_timeout_ms : FETCH_DEFAULT_CONNECT_TIMEOUT_MS;
-	fr->total_timeout_ms = opts->total_timeout_ms != 0 ?
-	    opts->total_timeout_ms : FETCH_DEFAULT_TOTAL_TIMEOUT_MS;
+	fetcher_set_opts(fr, opts);
 	fr->port = opts->port != 0 ? opts->port : FETCH_DEFAULT_PORT;
 	fr->max_fetches = opts->max_fetches != 0 ?
 	    opts->max_fetches : FETCH_DEFAULT_MAX_FETCHES;

@@ -238,6 +238,18 @@ main_on_stopped(void *arg)
 	event_base_loopexit(ds->base, NULL);
 }
 
+/* The fetcher's settings from the configuration. */
+static void
+fetch_opts_from(const struct config *cfg, struct fetch_opts *fopts)
+{
+	memset(fopts, 0, sizeof(*fopts));
+	fopts->ca_file = cfg->ca_file;
+	fopts->user_agent = "mta-stsd/" PACKAGE_VERSION;
+	fopts->connect_timeout_ms = cfg->http_connect_timeout_ms;
+	fopts->total_timeout_ms = cfg->http_timeout_ms;
+	fopts->max_fetches = cfg->max_lookups;
+}
+
 /* "a,b,c" from a list of key names, cut to fit. */
 static void
 key_list(char *out, size_t size, const char *const *keys, size_t n)
@@ -270,6 +282,7 @@ main_reload(void *arg)
 	struct reload_info	*ri = &ds->reload;
 	struct config		 next;
 	struct config_changes	 ch;
+	struct fetch_opts	 fopts;
 	char			 err[CONFIG_ERR_MAX], list[512];
 	size_t			 i;
 
@@ -293,6 +306,8 @@ main_reload(void *arg)
 
 	log_set_level(ds->cfg->log_level);
 	lookup_engine_reconfigure(ds->lookups);
+	fetch_opts_from(ds->cfg, &fopts);
+	fetcher_set_opts(ds->fetcher, &fopts);
 
 	ri->ok++;
 	ri->loaded = ri->last_attempt;
@@ -457,12 +472,7 @@ main(int argc, char *argv[])
 	ropts.nservers = cfg.ndns_servers;
 	ropts.timeout_ms = cfg.dns_timeout_ms;
 	ropts.tries = cfg.dns_tries;
-	memset(&fopts, 0, sizeof(fopts));
-	fopts.ca_file = cfg.ca_file;
-	fopts.user_agent = "mta-stsd/" PACKAGE_VERSION;
-	fopts.connect_timeout_ms = cfg.http_connect_timeout_ms;
-	fopts.total_timeout_ms = cfg.http_timeout_ms;
-	fopts.max_fetches = cfg.max_lookups;
+	fetch_opts_from(&cfg, &fopts);
 	if ((ds.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	ds.server = server_new(ds.base, &cfg, max_conns, err, sizeof(err));

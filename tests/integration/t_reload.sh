@@ -1,7 +1,8 @@
 #!/bin/bash
 # t_reload.sh: re-reading the configuration without a restart, by SIGHUP
 # and by `mta-stsctl reload`: live keys take effect at once (map_name,
-# log_level, the TXT TTL floor the lookup engine copied at start); keys
+# log_level, the TXT TTL floor the lookup engine copied at start, the
+# fetcher's CA file and timeouts); keys
 # that need a restart keep their running value and are reported; a file
 # with an error changes nothing and the daemon keeps serving; a storm of
 # SIGHUPs during queries loses nothing, and the daemon still exits
@@ -14,6 +15,8 @@ world_init
 world_dns_add '_mta-sts.a.test. 1 TXT "v=STSv1; id=1"'
 world_policy "$WORLD/a.policy" enforce 86400 mx1.a.test
 world_site mta-sts.a.test --body "$WORLD/a.policy"
+world_dns_add '_mta-sts.b.test. 300 TXT "v=STSv1; id=1"'
+world_site mta-sts.b.test
 world_dns_start
 world_nginx_start
 
@@ -92,6 +95,26 @@ world_lookup a.test mtasts
 assert_eq "$LOOKUP_OUT" "secure match=mx2.a.test servername=hostname" \
     "txt_ttl_min=1 after reload: the new id's policy"
 
+# The fetcher's settings: a CA file that does not know the test CA makes
+# the next fetch fail; the right one, reloaded, makes it work again.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORLD/wrong.key" \
+    -subj /CN=wrong-ca -days 2 -out "$WORLD/wrong.pem" 2>/dev/null
+conf log_level=debug map_name=mtasts txt_ttl_min=1 \
+    "ca_file=$WORLD/wrong.pem" http_timeout=20s
+out=$(ctl --json reload)
+assert_eq "$(json 'j["applied"]' <<<"$out")" "['http_timeout', 'ca_file']" \
+    "ca_file and http_timeout apply live"
+world_lookup b.test mtasts
+assert_eq "$LOOKUP_RC" 1 "wrong CA file after reload: the fetch fails"
+assert_match "$(grep 'domain=b.test' "$WORLD/daemon.log")" \
+    "policy fetch failed .*certificate" "wrong CA file: a TLS failure"
+conf log_level=debug map_name=mtasts txt_ttl_min=1
+assert_ok "the right CA file again" ctl reload
+assert_ok "forget b.test's failure" ctl flush b.test
+world_lookup b.test mtasts
+assert_eq "$LOOKUP_OUT" "secure match=mail.b.test servername=hostname" \
+    "right CA file after reload: the fetch works"
+
 # 3. Keys that need a restart keep their running value and say so.
 conf log_level=debug map_name=mtasts txt_ttl_min=1 \
     "listen=127.0.0.1:8599" "cache_dir=$WORLD/elsewhere"
@@ -110,7 +133,7 @@ assert_eq "$(log_count 'reload key=listen changed, takes effect at the next rest
     fail "new cache_dir created"
 out=$(ctl --json status)
 assert_eq "$(json 'j["config"]["restart_pending"], j["config"]["reloads_ok"], j["config"]["last_error"]' <<<"$out")" \
-    "['listen', 'cache_dir'] 3 None" "status: pending keys and counts"
+    "['listen', 'cache_dir'] 5 None" "status: pending keys and counts"
 assert_match "$(ctl status)" "restart needed: +listen, cache_dir" \
     "status: human output names pending keys"
 
