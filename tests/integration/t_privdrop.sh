@@ -2,7 +2,7 @@
 # t_privdrop.sh: started as root with user/group set, the daemon opens its
 # listener and control socket, creates its directories for that user,
 # drops groups, gid and uid, and then works as that user (DNS, HTTPS,
-# cache writes, control socket).
+# cache writes, control socket, configuration reloads).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 : "${MTA_STSCTL:=$top_builddir/src/mta-stsctl}"
@@ -44,6 +44,23 @@ assert_eq "$(stat -c %U "$WORLD/run/cache/data.mdb")" "nobody" \
     "cache files belong to the user"
 assert_ok "control socket answers" world_exec "$MTA_STSCTL" \
     -s "$WORLD/run/ctl/sock" show drop.test
+
+# A reload reads the file as the user: fine while it may, a clear error
+# (and nothing changed) when it may not.
+logged() {
+	grep -Eq -- "$1" "$WORLD/daemon.log"
+}
+chmod 0644 "$WORLD/mta-stsd.conf"
+kill -HUP "$WORLD_DAEMON_PID"
+world_wait_until 10 logged 'reloaded config=' && pass "reload as the user" ||
+    fail "reload as the user: no reloaded line"
+chmod 0600 "$WORLD/mta-stsd.conf"
+kill -HUP "$WORLD_DAEMON_PID"
+world_wait_until 10 logged "reload failed: $WORLD/mta-stsd.conf: Permission denied" &&
+    pass "unreadable file: reload refused with the reason" ||
+    fail "unreadable file: no reload failed line"
+world_lookup drop.test
+assert_eq "$LOOKUP_RC" 0 "still serving after the refused reload"
 
 rc=0
 world_daemon_stop || rc=$?
