@@ -399,6 +399,7 @@ main(int argc, char *argv[])
 	struct fetch_opts	 fopts;
 	struct cache_opts	 copts;
 	const char		*conf_path = CONFIG_DEFAULT_FILE;
+	char			*conf_abs = NULL;	/* owned */
 	const char		*why = NULL;
 	char			 err[CONFIG_ERR_MAX];
 	char			*ctl_dir;
@@ -445,11 +446,16 @@ main(int argc, char *argv[])
 		config_clear(&cfg);
 		return EXIT_USAGE;
 	}
+	/* Reloads run after daemon() moved to "/": keep an absolute path. */
+	if (conf_path[0] != '/' &&
+	    (conf_abs = realpath(conf_path, NULL)) != NULL)
+		conf_path = conf_abs;
 	if (debug)
 		cfg.log_level = LOG_LEVEL_DEBUG;
 	if (check_only) {
 		config_print(&cfg, stdout);
 		config_clear(&cfg);
+		free(conf_abs);
 		return 0;
 	}
 	log_init("mta-stsd", foreground, cfg.log_level);
@@ -557,11 +563,13 @@ main(int argc, char *argv[])
 	daemon_teardown(&ds);
 	log_info("stopped");
 	config_clear(&cfg);
+	free(conf_abs);
 	return 0;
 
 fail:
 	daemon_teardown(&ds);
 fail_cfg:
 	config_clear(&cfg);
+	free(conf_abs);
 	return EXIT_RUNTIME;
 }

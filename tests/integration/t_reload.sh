@@ -184,4 +184,24 @@ assert_eq "$rc:$(grep -c 'permission denied' <<<"$err")" "2:1" \
     "nobody: reload refused"
 
 assert_ok "daemon exits cleanly after reloads" world_daemon_stop
+
+# Detached and started with a relative -c path: daemon() moves to "/",
+# and reloads still find the file.
+sed -e "s|^listen = .*|listen = 127.0.0.1:8471|" \
+    -e "s|^control_socket = .*|control_socket = $WORLD/ctl/detached.sock|" \
+    -e "s|^cache_dir = .*|cache_dir = $WORLD/cache2|" \
+    "$CONF" >"$WORLD/detached.conf"
+(cd "$WORLD" && world_exec "${MTA_STSD:-$top_builddir/src/mta-stsd}" \
+    -c detached.conf)
+dctl() {
+	world_exec "$MTA_STSCTL" -s "$WORLD/ctl/detached.sock" "$@"
+}
+world_wait_until 10 dctl status || fail "detached daemon did not start"
+dpid=$(dctl --json status | json 'j["pid"]')
+world_on_exit "kill -KILL $dpid 2>/dev/null || true"
+out=$(dctl --json reload)
+assert_eq "$(json 'j["ok"], j["path"]' <<<"$out")" \
+    "True $WORLD/detached.conf" "detached, relative -c: reload finds the file"
+kill -TERM "$dpid"
+world_wait_until 10 eval "! kill -0 $dpid" || fail "detached daemon did not stop"
 world_summary
