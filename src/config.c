@@ -296,6 +296,17 @@ uint_slot(struct config *cfg, const struct config_key *k)
 	return (unsigned *)(void *)((char *)cfg + k->off);
 }
 
+/* Printable ASCII without blanks or any byte of extra ("" is a word). */
+static bool
+is_word(const char *s, const char *extra)
+{
+	for (; *s != '\0'; s++)
+		if (!ascii_is_print((uint8_t)*s) || *s == ' ' ||
+		    strchr(extra, *s) != NULL)
+			return false;
+	return true;
+}
+
 static int
 set_value(struct config *cfg, const struct config_key *k, const char *val,
     const char **why)
@@ -307,8 +318,8 @@ set_value(struct config *cfg, const struct config_key *k, const char *val,
 
 	switch (k->type) {
 	case CONFIG_T_STRING:
-		if (*val == '\0' || strpbrk(val, " \t") != NULL) {
-			*why = "expected one word";
+		if (*val == '\0' || !is_word(val, "")) {
+			*why = "expected one word of printable ASCII";
 			return -1;
 		}
 		if (k->max != 0 && strlen(val) > k->max) {
@@ -333,7 +344,7 @@ set_value(struct config *cfg, const struct config_key *k, const char *val,
 		*str_slot(cfg, k) = xstrdup(val);
 		return 0;
 	case CONFIG_T_OPT_NAME:
-		if (strpbrk(val, " \t:") != NULL) {
+		if (!is_word(val, ":")) {
 			*why = "expected a user or group name";
 			return -1;
 		}
@@ -562,6 +573,7 @@ config_load(struct config *cfg, const char *path, bool must_exist, char *err,
 	const struct config_key	*k;
 	const char		*why;
 	char			*p, *eq, *key, *val;
+	char			 esc[64];
 	size_t			 i;
 
 	memset(seen, 0, sizeof(seen));
@@ -594,8 +606,10 @@ config_load(struct config *cfg, const char *path, bool must_exist, char *err,
 		key = trim(p);
 		val = trim(eq + 1);
 		if ((k = key_find(key)) == NULL) {
+			(void)span_esc(span_str(key), CONFIG_MAX_LINE, esc,
+			    sizeof(esc));
 			snprintf(err, errlen, "%s:%u: unknown key '%s'", path,
-			    lineno, key);
+			    lineno, esc);
 			goto fail;
 		}
 		i = (size_t)(k - config_keys);

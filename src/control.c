@@ -105,10 +105,27 @@ ctl_send(struct ctl_conn *c, json_t *obj)
 	free(text);
 }
 
+/*
+ * Operator text (paths, configuration errors) for JSON: as it is when it
+ * is UTF-8, else escaped to ASCII; json_string() refuses invalid UTF-8,
+ * and one NULL would sink the whole answer.
+ */
+static json_t *
+json_text(const char *s)
+{
+	json_t	*j;
+	char	 esc[CONFIG_ERR_MAX];
+
+	if ((j = json_string(s)) != NULL)
+		return j;
+	(void)span_esc(span_str(s), sizeof(esc), esc, sizeof(esc));
+	return json_string(esc);
+}
+
 static void
 ctl_error(struct ctl_conn *c, const char *msg)
 {
-	ctl_send(c, json_pack("{s:b, s:s}", "ok", 0, "error", msg));
+	ctl_send(c, json_pack("{s:b, s:o}", "ok", 0, "error", json_text(msg)));
 }
 
 static json_t *
@@ -196,7 +213,7 @@ cmd_status(struct ctl_conn *c)
 
 	for (i = 0; i < cfg->nlisten; i++)
 		json_array_append_new(listeners,
-		    json_string(cfg->listen[i].text));
+		    json_text(cfg->listen[i].text));
 	cache_get_info(src->cache, &ci);
 	fetchfail = json_object();
 	for (i = 0; (name = lookup_fetch_reason_name(i)) != NULL; i++)
@@ -225,7 +242,7 @@ cmd_status(struct ctl_conn *c)
 	    "refreshes", (json_int_t)ls->refreshes,
 	    "evictions", (json_int_t)rs->deleted,
 	    "stale_served", (json_int_t)ls->stale_served);
-	ctl_send(c, json_pack("{s:b, s:s, s:I, s:I, s:o, s:{s:s, s:I, s:I, "
+	ctl_send(c, json_pack("{s:b, s:s, s:I, s:I, s:o, s:{s:o, s:I, s:I, "
 	    "s:I, s:I, s:{s:I, s:I, s:I, s:I}}, s:I, s:I, s:o, s:o}",
 	    "ok", 1,
 	    "version", PACKAGE_VERSION,
@@ -233,7 +250,7 @@ cmd_status(struct ctl_conn *c)
 	    "uptime", (json_int_t)(time(NULL) - src->started),
 	    "listeners", listeners,
 	    "cache",
-	    "path", cfg->cache_dir,
+	    "path", json_text(cfg->cache_dir),
 	    "records", (json_int_t)ci.records,
 	    "used_bytes", (json_int_t)ci.used_bytes,
 	    "map_size", (json_int_t)ci.map_size,
@@ -266,14 +283,14 @@ config_json(const struct reload_info *ri)
 {
 	if (ri == NULL)
 		return json_null();
-	return json_pack("{s:s, s:o, s:o, s:I, s:I, s:o, s:o}",
-	    "path", ri->path,
+	return json_pack("{s:o, s:o, s:o, s:I, s:I, s:o, s:o}",
+	    "path", json_text(ri->path),
 	    "loaded", json_time(ri->loaded),
 	    "last_reload", json_time(ri->last_attempt),
 	    "reloads_ok", (json_int_t)ri->ok,
 	    "reloads_failed", (json_int_t)ri->failed,
 	    "last_error", ri->last_error[0] != '\0' ?
-	    json_string(ri->last_error) : json_null(),
+	    json_text(ri->last_error) : json_null(),
 	    "restart_pending", key_array(ri->last.pending, ri->last.npending));
 }
 
@@ -296,8 +313,8 @@ cmd_reload(struct ctl_conn *c)
 		ctl_error(c, msg);
 		return;
 	}
-	ctl_send(c, json_pack("{s:b, s:s, s:o, s:o}", "ok", 1,
-	    "path", ri->path,
+	ctl_send(c, json_pack("{s:b, s:o, s:o, s:o}", "ok", 1,
+	    "path", json_text(ri->path),
 	    "applied", key_array(ri->last.applied, ri->last.napplied),
 	    "restart_pending", key_array(ri->last.pending,
 	    ri->last.npending)));

@@ -153,10 +153,19 @@ assert_eq "$LOOKUP_OUT" "secure match=mx2.a.test servername=hostname" \
 out=$(ctl --json status)
 assert_match "$(json 'j["config"]["last_error"], j["config"]["reloads_failed"]' <<<"$out")" \
     "unknown key.* 2$" "status: last error and failure count"
+# A key that is not UTF-8: escaped in the answer, and status still works.
+conf log_level=info map_name=other "bad$(printf '\xff')key=1"
+rc=0
+err=$(ctl reload 2>&1) || rc=$?
+assert_eq "$rc:$(grep -cF "unknown key 'bad\xffkey'" <<<"$err")" "2:1" \
+    "non-UTF-8 key: escaped in the error"
+out=$(ctl --json status)
+assert_eq "$(json 'j["ok"], j["config"]["reloads_failed"]' <<<"$out")" \
+    "True 3" "non-UTF-8 key: status still answers"
 metrics=$(ctl metrics)
 assert_match "$metrics" $'mtastsd_config_last_reload_successful 0' \
     "metrics: last reload failed"
-assert_match "$metrics" $'mtastsd_config_reloads_total\\{result="failed"\\} 2' \
+assert_match "$metrics" $'mtastsd_config_reloads_total\\{result="failed"\\} 3' \
     "metrics: failures counted"
 
 # 5. Fixed again; a storm of SIGHUPs while queries run loses nothing.

@@ -57,6 +57,12 @@ static const struct bad_case bad_cases[] = {
 	{ "mode", "control_socket_mode = 999\n", ":1: control_socket_mode" },
 	{ "control char", "map_name = s\x01ts\n", ":1: control character" },
 	{ "map two words", "map_name = a b\n", ":1: map_name: expected one" },
+	{ "map non-ascii", "map_name = a\xff" "b\n", ":1: map_name: expected "
+	    "one word of printable ASCII" },
+	{ "user non-ascii", "user = m\xc3\xa9l\n", ":1: user: expected a "
+	    "user" },
+	{ "unknown key escaped", "k\xff" "ey = 1\n",
+	    ":1: unknown key 'k\\xffey'" },
 	{ "map name too long", "map_name = "
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
