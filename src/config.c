@@ -801,34 +801,32 @@ key_same(const struct config *a, const struct config *b,
 	return memcmp(cslot(a, k), cslot(b, k), key_size(k)) == 0;
 }
 
+static void
+mem_swap(void *x, void *y, size_t n)
+{
+	unsigned char	*p = x, *q = y, t;
+
+	while (n-- > 0) {
+		t = *p;
+		*p++ = *q;
+		*q++ = t;
+	}
+}
+
 /* Exchange one key's value between a and b (pointers move, no copies). */
 static void
 key_swap(struct config *a, struct config *b, const struct config_key *k)
 {
-	struct config_listen	 l[CONFIG_MAX_LISTEN];
-	char			*s[CONFIG_MAX_DNS_SERVERS];
-	unsigned char		 tmp[sizeof(uint64_t)];
-	size_t			 n, size;
-
 	if (k->type == CONFIG_T_LISTEN) {
-		memcpy(l, a->listen, sizeof(l));
-		memcpy(a->listen, b->listen, sizeof(l));
-		memcpy(b->listen, l, sizeof(l));
-		n = a->nlisten;
-		a->nlisten = b->nlisten;
-		b->nlisten = n;
+		mem_swap(a->listen, b->listen, sizeof(a->listen));
+		mem_swap(&a->nlisten, &b->nlisten, sizeof(a->nlisten));
 	} else if (k->type == CONFIG_T_SERVERS) {
-		memcpy(s, a->dns_servers, sizeof(s));
-		memcpy(a->dns_servers, b->dns_servers, sizeof(s));
-		memcpy(b->dns_servers, s, sizeof(s));
-		n = a->ndns_servers;
-		a->ndns_servers = b->ndns_servers;
-		b->ndns_servers = n;
-	} else if ((size = key_size(k)) > 0 && size <= sizeof(tmp)) {
-		memcpy(tmp, (char *)a + k->off, size);
-		memcpy((char *)a + k->off, (char *)b + k->off, size);
-		memcpy((char *)b + k->off, tmp, size);
-	}
+		mem_swap(a->dns_servers, b->dns_servers,
+		    sizeof(a->dns_servers));
+		mem_swap(&a->ndns_servers, &b->ndns_servers,
+		    sizeof(a->ndns_servers));
+	} else
+		mem_swap((char *)a + k->off, (char *)b + k->off, key_size(k));
 }
 
 void
