@@ -30,65 +30,27 @@
 #include "log.h"
 #include "mta-stsctl.h"
 
-
+/*
+ * A command runs fn, or, when fn is NULL, is one request to the daemon
+ * with one answer: its usage text, exactly nargs arguments, and show()
+ * for human output (-j prints the JSON instead, unless raw).
+ */
 struct ctl_command {
 	const char	*name;
 	int		(*fn)(int, char **);
 	const char	*summary;
+	const char	*usage;
+	int		 nargs;
+	int		(*show)(json_t *);
+	bool		 raw;
 };
 
 #define CTL_MAX_LINE	(1024 * 1024)	/* one answer line from the daemon */
-
-static int	cmd_check(int, char **);
-static int	cmd_status(int, char **);
-static int	cmd_show(int, char **);
-static int	cmd_dump(int, char **);
-static int	cmd_flush(int, char **);
-static int	cmd_refresh(int, char **);
-static int	cmd_reload(int, char **);
-static int	cmd_metrics(int, char **);
-
-static const struct ctl_command commands[] = {
-	{ "status", cmd_status, "daemon status, cache size and counters" },
-	{ "show", cmd_show, "the cached policy of DOMAIN and the reply "
-	    "Postfix gets" },
-	{ "query", cmd_query, "ask the daemon for DOMAIN exactly as Postfix "
-	    "does" },
-	{ "dump", cmd_dump, "every cached domain, one per line" },
-	{ "flush", cmd_flush, "forget the cached policy of DOMAIN (or --all)" },
-	{ "refresh", cmd_refresh, "re-check DOMAIN's TXT id and refetch its "
-	    "policy now" },
-	{ "reload", cmd_reload, "re-read the daemon's configuration file" },
-	{ "metrics", cmd_metrics, "counters in Prometheus text format" },
-	{ "check", cmd_check, "diagnose DOMAIN's MTA-STS setup (no daemon "
-	    "needed)" },
-};
 
 /* Global options, before the command. */
 static const char	*opt_socket;	/* NULL: from the configuration */
 const char		*opt_config;	/* NULL: the default file if present */
 static bool		 opt_json;
-
-#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
-
-static void
-usage(FILE *fp)
-{
-	size_t	i;
-
-	fprintf(fp, "usage: mta-stsctl [-hjV] [-c FILE] [-s SOCKET] COMMAND "
-	    "[ARGS]\n"
-	    "  -c FILE    daemon configuration (for the control socket "
-	    "path)\n"
-	    "  -s SOCKET  control socket (default: control_socket from the "
-	    "configuration)\n"
-	    "  -j, --json machine-readable output\n"
-	    "exit status: 0 ok, 1 findings or not found, 2 error\n"
-	    "commands (mta-stsctl COMMAND -h for each):\n");
-	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(fp, "  %-8s %s\n", commands[i].name,
-		    commands[i].summary);
-}
 
 /* The global -j and -c apply to check too. */
 static int
@@ -380,19 +342,6 @@ show_status(json_t *o)
 	return CTL_EXIT_OK;
 }
 
-static int
-cmd_status(int argc, char **argv)
-{
-	int	n = cmd_opts(argc, argv, "usage: mta-stsctl status [-j]\n"
-		    "  Version, uptime, listeners, cache size, policies by "
-		    "mode,\n  lookups in flight and counters since start.\n",
-		    0, 0);
-
-	if (n < 0)
-		return n == -2 ? CTL_EXIT_OK : CTL_EXIT_ERROR;
-	return ctl_simple("status", NULL, show_status);
-}
-
 static void
 print_record(json_t *r)
 {
@@ -430,20 +379,6 @@ show_show(json_t *o)
 	print_record(json_object_get(o, "record"));
 	printf("postfix reply:   %s\n", jstr(o, "reply"));
 	return CTL_EXIT_OK;
-}
-
-static int
-cmd_show(int argc, char **argv)
-{
-	int	n = cmd_opts(argc, argv, "usage: mta-stsctl show [-j] DOMAIN\n"
-		    "  The cached record of DOMAIN (mode, id, mx, fetched, "
-		    "expires,\n  TXT last confirmed, next refresh, last "
-		    "failure) and the exact\n  reply Postfix gets now.  Exit "
-		    "status 1 when DOMAIN is not cached.\n", 1, 1);
-
-	if (n < 0)
-		return n == -2 ? CTL_EXIT_OK : CTL_EXIT_ERROR;
-	return ctl_simple("show", argv[1], show_show);
 }
 
 static int
@@ -508,41 +443,11 @@ show_flush(json_t *o)
 }
 
 static int
-cmd_flush(int argc, char **argv)
-{
-	int	n = cmd_opts(argc, argv,
-		    "usage: mta-stsctl flush [-j] DOMAIN | --all\n"
-		    "  Forget the cached policy of DOMAIN (or of every domain) "
-		    "and any\n  remembered failure; the next query looks it up "
-		    "afresh.\n  Needs root, the daemon's user or "
-		    "control_group.\n", 1, 1);
-
-	if (n < 0)
-		return n == -2 ? CTL_EXIT_OK : CTL_EXIT_ERROR;
-	return ctl_simple("flush", argv[1], show_flush);
-}
-
-static int
 show_refresh(json_t *o)
 {
 	printf("%s: %s\n", jstr(o, "domain"), jstr(o, "summary"));
 	printf("postfix reply:   %s\n", jstr(o, "reply"));
 	return CTL_EXIT_OK;
-}
-
-static int
-cmd_refresh(int argc, char **argv)
-{
-	int	n = cmd_opts(argc, argv,
-		    "usage: mta-stsctl refresh [-j] DOMAIN\n"
-		    "  Re-check DOMAIN's TXT id and refetch its policy now, "
-		    "then print\n  the result and the reply Postfix gets.  "
-		    "Needs root, the daemon's\n  user or control_group.\n",
-		    1, 1);
-
-	if (n < 0)
-		return n == -2 ? CTL_EXIT_OK : CTL_EXIT_ERROR;
-	return ctl_simple("refresh", argv[1], show_refresh);
 }
 
 static int
@@ -560,40 +465,102 @@ show_reload(json_t *o)
 }
 
 static int
-cmd_reload(int argc, char **argv)
-{
-	int	n = cmd_opts(argc, argv,
-		    "usage: mta-stsctl reload [-j]\n"
-		    "  Make the daemon re-read its configuration file, as "
-		    "SIGHUP does, and\n  print which keys changed.  A file "
-		    "with an error changes nothing\n  (exit 2).  Keys that "
-		    "only take effect at start keep their running\n  value "
-		    "and are listed as needing a restart.  Needs root, the\n"
-		    "  daemon's user or control_group.\n", 0, 0);
-
-	if (n < 0)
-		return n == -2 ? CTL_EXIT_OK : CTL_EXIT_ERROR;
-	return ctl_simple("reload", NULL, show_reload);
-}
-
-static int
 show_metrics(json_t *o)
 {
 	printf("%s", jstr(o, "text"));
 	return CTL_EXIT_OK;
 }
 
-static int
-cmd_metrics(int argc, char **argv)
+static const char usage_status[] =
+    "usage: mta-stsctl status [-j]\n"
+    "  Version, uptime, listeners, cache size, policies by mode,\n"
+    "  lookups in flight, the configuration and counters since start.\n";
+
+static const char usage_show[] =
+    "usage: mta-stsctl show [-j] DOMAIN\n"
+    "  The cached record of DOMAIN (mode, id, mx, fetched, expires,\n"
+    "  TXT last confirmed, next refresh, last failure) and the exact\n"
+    "  reply Postfix gets now.  Exit status 1 when DOMAIN is not cached.\n";
+
+static const char usage_flush[] =
+    "usage: mta-stsctl flush [-j] DOMAIN | --all\n"
+    "  Forget the cached policy of DOMAIN (or of every domain) and any\n"
+    "  remembered failure; the next query looks it up afresh.\n"
+    "  Needs root, the daemon's user or control_group.\n";
+
+static const char usage_refresh[] =
+    "usage: mta-stsctl refresh [-j] DOMAIN\n"
+    "  Re-check DOMAIN's TXT id and refetch its policy now, then print\n"
+    "  the result and the reply Postfix gets.  Needs root, the daemon's\n"
+    "  user or control_group.\n";
+
+static const char usage_reload[] =
+    "usage: mta-stsctl reload [-j]\n"
+    "  Make the daemon re-read its configuration file, as SIGHUP does,\n"
+    "  and print which keys changed.  A file with an error changes\n"
+    "  nothing (exit 2).  Keys that only take effect at start keep their\n"
+    "  running value and are listed as needing a restart.  Needs root,\n"
+    "  the daemon's user or control_group.\n";
+
+static const char usage_metrics[] =
+    "usage: mta-stsctl metrics\n"
+    "  The daemon's counters in Prometheus text exposition format.\n";
+
+static const struct ctl_command commands[] = {
+	{ "status", NULL, "daemon status, cache size and counters",
+	    usage_status, 0, show_status, false },
+	{ "show", NULL, "the cached policy of DOMAIN and the reply "
+	    "Postfix gets",
+	    usage_show, 1, show_show, false },
+	{ "query", cmd_query, "ask the daemon for DOMAIN exactly as Postfix "
+	    "does", NULL, 0, NULL, false },
+	{ "dump", cmd_dump, "every cached domain, one per line", NULL, 0, NULL,
+	    false },
+	{ "flush", NULL, "forget the cached policy of DOMAIN (or --all)",
+	    usage_flush, 1, show_flush, false },
+	{ "refresh", NULL, "re-check DOMAIN's TXT id and refetch its "
+	    "policy now",
+	    usage_refresh, 1, show_refresh, false },
+	{ "reload", NULL, "re-read the daemon's configuration file",
+	    usage_reload, 0, show_reload, false },
+	{ "metrics", NULL, "counters in Prometheus text format",
+	    usage_metrics, 0, show_metrics, true },
+	{ "check", cmd_check, "diagnose DOMAIN's MTA-STS setup (no daemon "
+	    "needed)", NULL, 0, NULL, false },
+};
+
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage(FILE *fp)
 {
-	int	n = cmd_opts(argc, argv, "usage: mta-stsctl metrics\n"
-		    "  The daemon's counters in Prometheus text exposition "
-		    "format.\n", 0, 0);
+	size_t	i;
+
+	fprintf(fp, "usage: mta-stsctl [-hjV] [-c FILE] [-s SOCKET] COMMAND "
+	    "[ARGS]\n"
+	    "  -c FILE    daemon configuration (for the control socket "
+	    "path)\n"
+	    "  -s SOCKET  control socket (default: control_socket from the "
+	    "configuration)\n"
+	    "  -j, --json machine-readable output\n"
+	    "exit status: 0 ok, 1 findings or not found, 2 error\n"
+	    "commands (mta-stsctl COMMAND -h for each):\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(fp, "  %-8s %s\n", commands[i].name,
+		    commands[i].summary);
+}
+
+/* A command that is one request with one answer (fn == NULL). */
+static int
+cmd_simple(const struct ctl_command *c, int argc, char **argv)
+{
+	int	n = cmd_opts(argc, argv, c->usage, c->nargs, c->nargs);
 
 	if (n < 0)
 		return n == -2 ? CTL_EXIT_OK : CTL_EXIT_ERROR;
-	opt_json = false;
-	return ctl_simple("metrics", NULL, show_metrics);
+	if (c->raw)
+		opt_json = false;
+	return ctl_simple(c->name, c->nargs == 1 ? argv[1] : NULL, c->show);
 }
 
 static const struct option long_opts[] = {
@@ -641,7 +608,9 @@ main(int argc, char *argv[])
 	}
 	for (i = 0; i < NCOMMANDS; i++)
 		if (strcmp(argv[0], commands[i].name) == 0)
-			return commands[i].fn(argc, argv);
+			return commands[i].fn != NULL ?
+			    commands[i].fn(argc, argv) :
+			    cmd_simple(&commands[i], argc, argv);
 	fprintf(stderr, "mta-stsctl: unknown command %s\n", argv[0]);
 	usage(stderr);
 	return CTL_EXIT_ERROR;
