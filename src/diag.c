@@ -6,7 +6,8 @@
  *	1. TXT _mta-sts.DOMAIN, TXT _smtp._tls.DOMAIN, MX DOMAIN
  *	2. when a "v=STSv1" TXT record exists (even a bad one): A/AAAA of
  *	   mta-sts.DOMAIN, then the HTTPS policy fetch (fetch.c)
- *	3. --smtp: A/AAAA of each MX host
+ *	3. TLSA _25._tcp.HOST of each MX host (DANE, RFC 7672 section
+ *	   2.2), and with --smtp its A/AAAA too
  * then, after the loop, --smtp: a blocking STARTTLS probe (tlsprobe.c) of
  * up to DIAG_MAX_PROBE_ADDRS addresses of each MX host in turn.  What
  * came back is judged by diag_check.c and printed by diag_out.c.
@@ -72,6 +73,15 @@
  *                                       connect/SMTP failure, per address
  * MTASTS_MX_TLS_OK            info      --smtp: STARTTLS and certificate
  *                                       fine, per address
+ * MTASTS_MX_DANE_TLSA         info      an MX host publishes DANE TLSA
+ *                                       records (_25._tcp.HOST, RFC 7672;
+ *                                       DNSSEC not checked): mta-stsd's
+ *                                       "secure" answer replaces a
+ *                                       Postfix DANE level for DOMAIN
+ *                                       unless a texthash map listing
+ *                                       DOMAIN with dane-only comes first
+ *                                       (README, "DANE").  A failed TLSA
+ *                                       lookup is shown in --json only
  * TLSRPT_DNS_ERROR            warning   the _smtp._tls.DOMAIN lookup failed
  * TLSRPT_MISSING              info      no "v=TLSRPTv1" record (RFC 8460)
  * TLSRPT_INVALID              warning   more than one, or malformed (no
@@ -360,6 +370,19 @@ diag_on_mx_addrs(void *arg, const struct resolver_addr_result *res)
 	diag_step_done(c->run);
 }
 
+static void
+diag_on_mx_tlsa(void *arg, const struct resolver_count_result *res)
+{
+	struct diag_mx_ctx	*c = arg;
+	struct diag_mx_host	*h = &c->run->in->mx[c->idx];
+
+	h->tlsa_done = true;
+	h->tlsa_status = res->status;
+	h->tlsa_why = res->why;
+	h->ntlsa = res->status == RESOLVER_OK ? res->count : 0;
+	diag_step_done(c->run);
+}
+
 /* One MX host from an exchange name (presentation form, our copy). */
 static void
 diag_mx_set(struct diag_mx_host *h, uint16_t pref, const char *exchange)
@@ -387,7 +410,9 @@ diag_on_mx(void *arg, const struct resolver_mx_result *res)
 	struct diag_input		*in = run->in;
 	const struct dnsmsg_mx_answer	*a = res->answer;
 	struct diag_mx_host		 tmp;
+	char				 name[DIAG_NAME_MAX];
 	size_t				 i, j;
+	int				 n;
 
 	in->mx_done = true;
 	in->mx_status = res->status;
@@ -415,11 +440,21 @@ diag_on_mx(void *arg, const struct resolver_mx_result *res)
 			in->mx[j] = tmp;
 		}
 	}
-	for (i = 0; in->smtp && i < in->nmx; i++) {
+	for (i = 0; i < in->nmx; i++) {
 		if (!in->mx[i].valid)
 			continue;
 		run->mxctx[i].run = run;
 		run->mxctx[i].idx = i;
+		/* diag_mx_set() made sure the name fits. */
+		n = snprintf(name, sizeof(name), "_25._tcp.%s",
+		    in->mx[i].name);
+		if (n < 0 || (size_t)n >= sizeof(name))
+			fatalx("diag: TLSA name does not fit");
+		run->pending++;
+		(void)resolver_query_count(run->res, name, DNSMSG_TYPE_TLSA,
+		    diag_on_mx_tlsa, &run->mxctx[i]);
+		if (!in->smtp)
+			continue;
 		run->pending++;
 		(void)resolver_query_addrs(run->res, in->mx[i].name,
 		    diag_on_mx_addrs, &run->mxctx[i]);

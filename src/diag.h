@@ -49,7 +49,7 @@
 #define DIAG_MAX_MX		DNSMSG_MAX_MX
 #define DIAG_MAX_PROBE_ADDRS	4	/* addresses probed per MX host */
 /*
- * More findings than the checks can make: a few for TXT and policy, six
+ * More findings than the checks can make: a few for TXT and policy, seven
  * per MX host (DIAG_MAX_MX), one per policy mx (STS_POLICY_MAX_MX) and
  * one for TLS-RPT.  A finding beyond it would be dropped.
  */
@@ -98,6 +98,7 @@ enum diag_code {
 	DIAG_MTASTS_MX_NO_ADDRESS,
 	DIAG_MTASTS_MX_TLS_FAILED,
 	DIAG_MTASTS_MX_TLS_OK,
+	DIAG_MTASTS_MX_DANE_TLSA,
 	DIAG_TLSRPT_DNS_ERROR,
 	DIAG_TLSRPT_MISSING,
 	DIAG_TLSRPT_INVALID,
@@ -135,6 +136,11 @@ struct diag_mx_host {
 	char			 name[DNSMSG_NAME_TEXT_MAX]; /* lower case when
 					   valid, else as received */
 	bool			 valid;	/* a host name we can match */
+	/* DANE (RFC 7672): TLSA _25._tcp.<name>, valid hosts only */
+	bool			 tlsa_done;
+	enum resolver_status	 tlsa_status;
+	const char		*tlsa_why; /* static; NULL when OK */
+	size_t			 ntlsa;	/* TLSA records; 0 unless OK */
 	/* --smtp only */
 	bool			 addr_done;
 	enum resolver_status	 addr_status;

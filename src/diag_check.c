@@ -92,6 +92,11 @@ static const struct diag_code_info diag_codes[DIAG_NCODES] = {
 	    "offer STARTTLS on port 25 with a certificate chain from a public "
 	    "CA that is valid for the MX host name" },
 	[DIAG_MTASTS_MX_TLS_OK] = { "MTASTS_MX_TLS_OK", DIAG_INFO, "" },
+	[DIAG_MTASTS_MX_DANE_TLSA] = { "MTASTS_MX_DANE_TLSA", DIAG_INFO,
+	    "mta-stsd's \"secure\" answer replaces a DANE security level "
+	    "for this domain; senders using DANE should list the domain with "
+	    "level dane-only (or dane) in a texthash: map placed before the "
+	    "mta-stsd socketmap in smtp_tls_policy_maps (README, \"DANE\")" },
 	[DIAG_TLSRPT_DNS_ERROR] = { "TLSRPT_DNS_ERROR", DIAG_WARNING,
 	    "make _smtp._tls.DOMAIN TXT lookups answer" },
 	[DIAG_TLSRPT_MISSING] = { "TLSRPT_MISSING", DIAG_INFO,
@@ -606,6 +611,29 @@ check_smtp(const struct diag_input *in, struct diag_report *r)
 	}
 }
 
+/*
+ * DANE TLSA records of the MX hosts (RFC 7672 section 2.2).  Only their
+ * presence: whether they validate (DNSSEC) is not checked.  A failed
+ * lookup says nothing either way and makes no finding.
+ */
+static void
+check_dane(const struct diag_input *in, struct diag_report *r)
+{
+	size_t	i;
+
+	for (i = 0; i < in->nmx; i++) {
+		const struct diag_mx_host *h = &in->mx[i];
+
+		if (!h->valid || !h->tlsa_done ||
+		    h->tlsa_status != RESOLVER_OK || h->ntlsa == 0)
+			continue;
+		add_default(r, DIAG_MTASTS_MX_DANE_TLSA, "%s publishes %zu "
+		    "DANE TLSA record%s (_25._tcp.%s); DNSSEC validation not "
+		    "checked", h->name, h->ntlsa, h->ntlsa == 1 ? "" : "s",
+		    h->name);
+	}
+}
+
 static void
 check_tlsrpt(const struct diag_input *in, struct diag_report *r)
 {
@@ -815,6 +843,7 @@ diag_analyze(const struct diag_input *in, struct diag_report *r)
 		r->outcome = pol_ok ? REPLY_POLICY : REPLY_FAILED;
 	check_mx(in, r);
 	check_smtp(in, r);
+	check_dane(in, r);
 	check_tlsrpt(in, r);
 	make_verdict(in, r);
 	make_reply(r);

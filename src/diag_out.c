@@ -289,6 +289,13 @@ json_mx(const struct diag_input *in, const struct diag_report *r)
 		    json_integer(h->preference));
 		json_object_set_new(o, "covered", r->policy_parsed ?
 		    json_boolean(r->mx_covered[i]) : json_null());
+		json_object_set_new(o, "tlsa_status", h->tlsa_done ?
+		    json_string(resolver_status_name(h->tlsa_status)) :
+		    json_null());
+		json_object_set_new(o, "tlsa_count",
+		    json_integer((json_int_t)h->ntlsa));
+		json_object_set_new(o, "tlsa_reason", h->tlsa_why != NULL ?
+		    json_string(h->tlsa_why) : json_null());
 		if (in->smtp) {
 			json_object_set_new(o, "address_status",
 			    h->addr_done ? json_string(resolver_status_name(

@@ -22,6 +22,7 @@
  *                 MINIMUM (32 each)                         ; 3.3.13
  *   A RDATA     = 4 octets                                  ; 3.4.1
  *   AAAA RDATA  = 16 octets                           ; RFC 3596 2.2
+ *   TLSA RDATA  = not read, only counted              ; RFC 6698 2.1
  *
  * Choices and leniencies, all deliberate:
  * - QR must be 1, OPCODE 0, TC 0 and QDCOUNT 1 with our exact question
@@ -460,7 +461,7 @@ negative_ttl(
 }
 
 /*
- * Common part of the three parsers: check the message, classify it and
+ * Common part of the parsers: check the message, classify it and
  * walk the CNAME chain.  Returns 1 when the caller should collect the
  * records of qtype at ch->target, 0 when *status (and *ttl) are final,
  * -1 on error.
@@ -658,6 +659,20 @@ mx_add(void *arg, struct span m, const struct dnsmsg_rr *rr, const char **why)
 	return 0;
 }
 
+static int
+count_add(
+    void *arg, struct span m, const struct dnsmsg_rr *rr, const char **why)
+{
+	struct dnsmsg_count_answer *out = arg;
+
+	(void)m;
+	(void)rr;
+	(void)why;
+	/* At most DNSMSG_MAX_SECTION_RRS, so this cannot wrap. */
+	out->count++;
+	return 0;
+}
+
 int
 dnsmsg_parse_txt(struct span m, const char *qname,
     struct dnsmsg_txt_answer *out, const char **why)
@@ -721,6 +736,33 @@ dnsmsg_parse_mx(struct span m, const char *qname, struct dnsmsg_mx_answer *out,
 	if (rc == 1)
 		rc = each_record(&r, &ch, DNSMSG_TYPE_MX, mx_add, out,
 		    &out->ttl, &out->have_ttl, why);
+	if (rc == -1) {
+		memset(out, 0, sizeof(*out));
+		out->status = DNSMSG_FORMERR;
+		return -1;
+	}
+	return 0;
+}
+
+int
+dnsmsg_parse_count(struct span m, const char *qname, int qtype,
+    struct dnsmsg_count_answer *out, const char **why)
+{
+	struct dnsmsg_reader r;
+	struct dnsmsg_chain ch;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (qtype <= 0 || qtype > UINT16_MAX || qtype == DNSMSG_TYPE_CNAME) {
+		*why = "record type out of range or CNAME";
+		rc = -1;
+	} else {
+		rc = classify(&r, m, qname, (uint16_t)qtype, &ch, &out->status,
+		    &out->ttl, &out->have_ttl, why);
+		if (rc == 1)
+			rc = each_record(&r, &ch, (uint16_t)qtype, count_add,
+			    out, &out->ttl, &out->have_ttl, why);
+	}
 	if (rc == -1) {
 		memset(out, 0, sizeof(*out));
 		out->status = DNSMSG_FORMERR;

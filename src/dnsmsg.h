@@ -1,7 +1,8 @@
 /*
  * dnsmsg.h: a strict reader for DNS response messages (RFC 1035 section 4)
- * that pulls out the TXT, A/AAAA or MX records for one question, following
- * the CNAME chain inside the answer section and keeping the TTLs.
+ * that pulls out the TXT, A/AAAA or MX records for one question (or just
+ * counts the records of any type), following the CNAME chain inside the
+ * answer section and keeping the TTLs.
  *
  * Pure module: no I/O, no logging, no event or DNS library.  It exists
  * because c-ares 1.18 (Debian 12) parses TXT answers without their TTL,
@@ -35,6 +36,7 @@
 #define DNSMSG_TYPE_TXT   16
 #define DNSMSG_TYPE_AAAA  28
 #define DNSMSG_TYPE_OPT   41
+#define DNSMSG_TYPE_TLSA  52 /* RFC 6698 section 7.1 */
 #define DNSMSG_CLASS_IN   1
 
 #define DNSMSG_HEADER_LEN      12
@@ -115,6 +117,17 @@ struct dnsmsg_mx_answer {
 };
 
 /*
+ * For a type whose RDATA we do not read (TLSA): only how many records
+ * the final name of the CNAME chain has.
+ */
+struct dnsmsg_count_answer {
+	enum dnsmsg_status status;
+	uint32_t ttl; /* as for TXT */
+	bool have_ttl;
+	size_t count; /* >= 1 for DNSMSG_ANSWER, 0 otherwise */
+};
+
+/*
  * Read the response msg to the question (qname, IN, TXT).  qname is our
  * own text ("example.com" or "example.com.", no escapes), compared
  * case-insensitively.
@@ -140,6 +153,14 @@ int dnsmsg_parse_addrs(
 /* Same for (qname, IN, MX).  More than DNSMSG_MAX_MX records is an error. */
 int dnsmsg_parse_mx(
     struct span, const char *, struct dnsmsg_mx_answer *, const char **);
+
+/*
+ * Same for (qname, IN, qtype) with any qtype other than CNAME: count the
+ * class IN records of qtype owned by the end of the CNAME chain, without
+ * looking inside their RDATA.
+ */
+int dnsmsg_parse_count(struct span, const char *, int,
+    struct dnsmsg_count_answer *, const char **);
 
 /*
  * Convert our own text name ("a.example" or "a.example.", non-empty

@@ -31,7 +31,12 @@
 #include "msec.h"
 #include "resolver.h"
 
-enum resolver_kind { RESOLVER_KIND_TXT, RESOLVER_KIND_ADDRS, RESOLVER_KIND_MX };
+enum resolver_kind {
+	RESOLVER_KIND_TXT,
+	RESOLVER_KIND_ADDRS,
+	RESOLVER_KIND_MX,
+	RESOLVER_KIND_COUNT
+};
 
 /* One c-ares lookup of a query. */
 struct resolver_sub {
@@ -58,15 +63,16 @@ struct resolver_query {
 	struct resolver *r; /* borrowed: the owner */
 	unsigned long id;   /* for log lines */
 	enum resolver_kind kind;
-	char *name;                /* owned */
-	resolver_txt_fn *txt_fn;   /* NULL unless KIND_TXT */
-	resolver_addr_fn *addr_fn; /* NULL unless KIND_ADDRS */
-	resolver_mx_fn *mx_fn;     /* NULL unless KIND_MX */
-	void *arg;                 /* borrowed: the caller's */
-	bool finished;             /* delivered or cancelled */
-	bool timed_out;            /* the deadline fired */
-	const char *local_error;   /* NULL unless not started */
-	unsigned inflight;         /* c-ares callbacks to come */
+	char *name;                  /* owned */
+	resolver_txt_fn *txt_fn;     /* NULL unless KIND_TXT */
+	resolver_addr_fn *addr_fn;   /* NULL unless KIND_ADDRS */
+	resolver_mx_fn *mx_fn;       /* NULL unless KIND_MX */
+	resolver_count_fn *count_fn; /* NULL unless KIND_COUNT */
+	void *arg;                   /* borrowed: the caller's */
+	bool finished;               /* delivered or cancelled */
+	bool timed_out;              /* the deadline fired */
+	const char *local_error;     /* NULL unless not started */
+	unsigned inflight;           /* c-ares callbacks to come */
 	size_t nsub;
 	struct resolver_sub sub[2];
 	struct event *deadline; /* owned */
@@ -137,6 +143,8 @@ resolver_type_name(int qtype)
 		return "AAAA";
 	case DNSMSG_TYPE_MX:
 		return "MX";
+	case DNSMSG_TYPE_TLSA:
+		return "TLSA";
 	}
 	return "?";
 }
@@ -351,6 +359,19 @@ resolver_parse_mx(const struct resolver_sub *sub, const char *name,
 	return rc;
 }
 
+static int
+resolver_parse_count(const struct resolver_sub *sub, const char *name,
+    void *answer, enum dnsmsg_status *ds, const char **why)
+{
+	struct dnsmsg_count_answer *a = answer;
+	int rc;
+
+	rc = dnsmsg_parse_count(
+	    span_make(sub->abuf, sub->alen), name, sub->qtype, a, why);
+	*ds = a->status;
+	return rc;
+}
+
 static void
 resolver_deliver_txt(struct resolver_query *q)
 {
@@ -385,6 +406,27 @@ resolver_deliver_mx(struct resolver_query *q)
 	    have ? a->nmx : 0);
 	q->mx_fn(q->arg, &res);
 	free(a);
+}
+
+static void
+resolver_deliver_count(struct resolver_query *q)
+{
+	struct resolver_count_result res;
+	struct dnsmsg_count_answer a;
+	bool have;
+
+	memset(&res, 0, sizeof(res));
+	res.status = resolver_sub_status(
+	    q, &q->sub[0], resolver_parse_count, &a, &have, &res.why);
+	if (have) {
+		res.count = a.count;
+		res.ttl = a.ttl;
+		res.have_ttl = a.have_ttl;
+	}
+	log_debug("dns done query=%lu name=%s type=%s status=%s records=%zu",
+	    q->id, log_esc_str(q->name), resolver_type_name(q->sub[0].qtype),
+	    resolver_status_name(res.status), res.count);
+	q->count_fn(q->arg, &res);
 }
 
 /* Append up to max addresses of a to res. */
@@ -471,6 +513,9 @@ resolver_query_deliver(struct resolver_query *q)
 		break;
 	case RESOLVER_KIND_MX:
 		resolver_deliver_mx(q);
+		break;
+	case RESOLVER_KIND_COUNT:
+		resolver_deliver_count(q);
 		break;
 	}
 	r->delivering = NULL;
@@ -622,7 +667,12 @@ resolver_query_start(struct resolver *r, enum resolver_kind kind,
 	TAILQ_INSERT_TAIL(&r->queries, q, entry);
 	r->npending++;
 
-	if (dnsmsg_name_to_wire(name, wire, &why) == 0) {
+	why = NULL;
+	for (i = 0; i < nsub; i++)
+		if (qtypes[i] <= 0 || qtypes[i] > UINT16_MAX ||
+		    qtypes[i] == DNSMSG_TYPE_CNAME)
+			why = "query type out of range or CNAME";
+	if (why != NULL || dnsmsg_name_to_wire(name, wire, &why) == 0) {
 		q->local_error = why;
 		event_active(q->deliver, EV_TIMEOUT, 0);
 		return q;
@@ -677,6 +727,18 @@ resolver_query_mx(
 
 	q = resolver_query_start(r, RESOLVER_KIND_MX, name, types, 1);
 	q->mx_fn = fn;
+	q->arg = arg;
+	return q;
+}
+
+struct resolver_query *
+resolver_query_count(struct resolver *r, const char *name, int qtype,
+    resolver_count_fn *fn, void *arg)
+{
+	struct resolver_query *q;
+
+	q = resolver_query_start(r, RESOLVER_KIND_COUNT, name, &qtype, 1);
+	q->count_fn = fn;
 	q->arg = arg;
 	return q;
 }

@@ -1,6 +1,7 @@
 /*
- * resolver.h: asynchronous DNS lookups (TXT, A+AAAA, MX) on the daemon's
- * libevent loop, through one c-ares channel.
+ * resolver.h: asynchronous DNS lookups (TXT, A+AAAA, MX, and a record
+ * count for any other type such as TLSA) on the daemon's libevent loop,
+ * through one c-ares channel.
  *
  * The only module that includes ares.h; no c-ares type leaves it.  It
  * owns the channel, one event per c-ares socket and a timer driven by
@@ -128,9 +129,24 @@ struct resolver_addr_result {
 	char addrs[RESOLVER_MAX_ADDRS][RESOLVER_ADDR_STRLEN];
 };
 
+/*
+ * Only how many records of the type the name has (after the CNAME
+ * chain), e.g. TLSA at _25._tcp.<mx host>.  count is >= 1 for
+ * RESOLVER_OK and 0 otherwise; ttl/have_ttl as in dnsmsg_count_answer
+ * for RESOLVER_OK, NXDOMAIN and NODATA, else 0/false.
+ */
+struct resolver_count_result {
+	enum resolver_status status;
+	const char *why;
+	size_t count;
+	uint32_t ttl;
+	bool have_ttl;
+};
+
 typedef void resolver_txt_fn(void *, const struct resolver_txt_result *);
 typedef void resolver_addr_fn(void *, const struct resolver_addr_result *);
 typedef void resolver_mx_fn(void *, const struct resolver_mx_result *);
+typedef void resolver_count_fn(void *, const struct resolver_count_result *);
 
 /*
  * A resolver on base (borrowed; must outlive the resolver).  Returns NULL
@@ -152,6 +168,12 @@ struct resolver_query *resolver_query_addrs(
     struct resolver *, const char *, resolver_addr_fn *, void *);
 struct resolver_query *resolver_query_mx(
     struct resolver *, const char *, resolver_mx_fn *, void *);
+/*
+ * Count the records of qtype (1..65535, not DNSMSG_TYPE_CNAME; another
+ * value is reported as RESOLVER_ERROR) at name.
+ */
+struct resolver_query *resolver_query_count(
+    struct resolver *, const char *, int, resolver_count_fn *, void *);
 /* The callback will not run.  Not for a handle whose callback started. */
 void resolver_cancel(struct resolver_query *);
 

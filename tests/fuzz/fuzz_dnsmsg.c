@@ -2,8 +2,9 @@
  * fuzz_dnsmsg.c: libFuzzer target for the DNS response reader.
  *
  * The input is one response message; it is read as the answer to a TXT,
- * A, AAAA and MX question, and a successful TXT answer is checked for
- * consistency (every string inside the input, records covering strings).
+ * A, AAAA, MX and TLSA question, and a successful TXT answer is checked
+ * for consistency (every string inside the input, records covering
+ * strings) and against the TXT record count of dnsmsg_parse_count.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,13 +22,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	static struct dnsmsg_txt_answer txt;
 	static struct dnsmsg_addr_answer addrs;
 	static struct dnsmsg_mx_answer mx;
+	static struct dnsmsg_count_answer cnt;
 	struct span in, s;
 	const char *why;
 	size_t i;
+	int trc, rc;
 
 	in = span_make(data, len);
 	why = NULL;
-	if (dnsmsg_parse_txt(in, FUZZ_QNAME, &txt, &why) == 0) {
+	if ((trc = dnsmsg_parse_txt(in, FUZZ_QNAME, &txt, &why)) == 0) {
 		if (txt.status == DNSMSG_ANSWER && txt.nrecords == 0)
 			abort();
 		for (i = 0; i < txt.nrecords; i++)
@@ -49,5 +52,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	(void)dnsmsg_parse_addrs(
 	    in, FUZZ_QNAME, DNSMSG_TYPE_AAAA, &addrs, &why);
 	(void)dnsmsg_parse_mx(in, FUZZ_QNAME, &mx, &why);
+
+	/*
+	 * The counting parser agrees with the TXT one whenever that one
+	 * succeeds (it may fail on TXT RDATA the counter does not read).
+	 */
+	rc = dnsmsg_parse_count(in, FUZZ_QNAME, DNSMSG_TYPE_TXT, &cnt, &why);
+	if (trc == 0 &&
+	    (rc != 0 || cnt.status != txt.status || cnt.count != txt.nrecords ||
+		cnt.ttl != txt.ttl || cnt.have_ttl != txt.have_ttl))
+		abort();
+	rc = dnsmsg_parse_count(in, FUZZ_QNAME, DNSMSG_TYPE_TLSA, &cnt, &why);
+	if ((rc == -1 && (cnt.status != DNSMSG_FORMERR || cnt.count != 0)) ||
+	    (cnt.status == DNSMSG_ANSWER) != (cnt.count > 0))
+		abort();
 	return 0;
 }

@@ -90,6 +90,17 @@ site nullmx.test enforce 86400 mx.nullmx.test
 world_dns_add 'nullmx.test. 300 MX 0 .'
 site mxfail.test enforce 86400 mx.mxfail.test
 world_dns_add 'mxfail.test. SERVFAIL MX'
+# DANE: mx1 publishes two TLSA records, mx2 none (NODATA), the TLSA lookup
+# for mx3 fails; an implicit MX host with one.
+site dane.test enforce 86400 "*.dane.test"
+mx dane.test mx1.dane.test mx2.dane.test mx3.dane.test
+world_dns_add "_25._tcp.mx1.dane.test. 300 TLSA 3 1 1 $(printf '%064d' 1)" \
+    "_25._tcp.mx1.dane.test. 300 TLSA 2 0 1 $(printf '%064d' 2)" \
+    '_25._tcp.mx2.dane.test. 300 TXT "no TLSA here"' \
+    '_25._tcp.mx3.dane.test. SERVFAIL TLSA'
+site danei.test enforce 86400 danei.test
+world_dns_add 'danei.test. 300 A 127.0.0.1' \
+    "_25._tcp.danei.test. 300 TLSA 3 1 1 $(printf '%064d' 3)"
 # TLS-RPT problems.
 site rptbad.test enforce 86400 mx.rptbad.test
 mx rptbad.test mx.rptbad.test
@@ -347,6 +358,39 @@ want MTASTS_IMPLICIT_MX info 'implicit.test has no MX record'
 want MTASTS_MX_OK info 'MX implicit.test \(preference 0\)'
 want_exit 0
 want_reply "OK secure match=implicit.test servername=hostname"
+
+# --- DANE TLSA records of the MX hosts ------------------------------------------
+
+check dane.test
+want MTASTS_MX_DANE_TLSA info '^mx1.dane.test publishes 2 DANE TLSA records \(_25._tcp.mx1.dane.test\); DNSSEC validation not checked$'
+assert_eq "$(jq_py '[f["message"].split()[0] for f in d["findings"] if f["code"] == "MTASTS_MX_DANE_TLSA"]')" \
+    "['mx1.dane.test']" "dane.test: only mx1 has the finding"
+assert_match "$(jq_py '[f["hint"] for f in d["findings"] if f["code"] == "MTASTS_MX_DANE_TLSA"][0]')" \
+    'dane-only.*texthash' "dane.test: the hint names dane-only and texthash"
+assert_eq "$(jq_py '[(m["host"], m["tlsa_status"], m["tlsa_count"]) for m in d["mx"]]')" \
+    "[('mx1.dane.test', 'ok', 2), ('mx2.dane.test', 'nodata', 0), ('mx3.dane.test', 'servfail', 0)]" \
+    "dane.test: TLSA status and count per MX host in the JSON"
+# Info only: the same exit status, verdict and reply as without TLSA.
+want_exit 0
+want_reply "OK secure match=.dane.test servername=hostname"
+assert_eq "$(jq_py 'd["verdict"]')" "MTA-STS enforced; mail to dane.test requires verified TLS to mx1.dane.test, mx2.dane.test, mx3.dane.test" \
+    "dane.test: verdict"
+HOUT=$(world_exec "$MTA_STSCTL" check dane.test) && hrc=0 || hrc=$?
+assert_eq "$hrc" 0 "dane.test: human output exits 0"
+assert_match "$HOUT" $'\ninfo    MTASTS_MX_DANE_TLSA         mx1.dane.test publishes 2 DANE' \
+    "dane.test: human finding line"
+
+check danei.test
+want MTASTS_MX_DANE_TLSA info '^danei.test publishes 1 DANE TLSA record \(_25._tcp.danei.test\)'
+want MTASTS_IMPLICIT_MX info 'danei.test has no MX record'
+want_exit 0
+
+# Without TLSA records: no finding, the lookups still show.
+check good.test
+nowant MTASTS_MX_DANE_TLSA
+want_exit 0
+assert_eq "$(jq_py '[(m["tlsa_status"], m["tlsa_count"]) for m in d["mx"]]')" \
+    "[('nxdomain', 0), ('nxdomain', 0)]" "good.test: TLSA lookups in the JSON"
 
 check nullmx.test
 want MTASTS_NULL_MX info 'null MX'

@@ -408,6 +408,157 @@ START_TEST(test_analyze_table)
 }
 END_TEST
 
+/*
+ * MTASTS_MX_DANE_TLSA: per MX host the TLSA lookup outcome; want is the
+ * messages of the findings joined by '|'.  The finding is info only: the
+ * exit code, verdict and reply must be those of the same input without
+ * TLSA data, and so must every other finding.
+ */
+struct dane_host {
+	bool			 done;
+	enum resolver_status	 status;
+	size_t			 count;
+};
+
+struct dane_case {
+	const char		*name;
+	const char		*mx;	/* as for analyze_case */
+	struct dane_host	 tlsa[3]; /* by host */
+	const char		*want;
+	int			 exit_code;
+};
+
+#define TLSA_OK(n)	{ true, RESOLVER_OK, (n) }
+#define TLSA_FAIL(st)	{ true, (st), 0 }
+#define TLSA_NONE	{ false, RESOLVER_OK, 0 }
+
+static const struct dane_case dane_cases[] = {
+	{ "two-records", "mx1.example.test", { TLSA_OK(2) },
+	    "mx1.example.test publishes 2 DANE TLSA records "
+	    "(_25._tcp.mx1.example.test); DNSSEC validation not checked", 0 },
+	{ "one-record", "mx1.example.test", { TLSA_OK(1) },
+	    "mx1.example.test publishes 1 DANE TLSA record "
+	    "(_25._tcp.mx1.example.test); DNSSEC validation not checked", 0 },
+	{ "count-zero", "mx1.example.test", { TLSA_OK(0) }, "", 0 },
+	{ "nodata", "mx1.example.test", { TLSA_FAIL(RESOLVER_NODATA) }, "",
+	    0 },
+	{ "nxdomain", "mx1.example.test", { TLSA_FAIL(RESOLVER_NXDOMAIN) }, "",
+	    0 },
+	{ "servfail", "mx1.example.test", { TLSA_FAIL(RESOLVER_SERVFAIL) },
+	    "", 0 },
+	{ "timeout", "mx1.example.test", { TLSA_FAIL(RESOLVER_TIMEOUT) }, "",
+	    0 },
+	{ "not-done", "mx1.example.test", { TLSA_NONE }, "", 0 },
+	{ "mixed", "mx1.example.test mx2.example.test mx3.example.test",
+	    { TLSA_OK(3), TLSA_FAIL(RESOLVER_REFUSED), TLSA_OK(1) },
+	    "mx1.example.test publishes 3 DANE TLSA records "
+	    "(_25._tcp.mx1.example.test); DNSSEC validation not checked|"
+	    "mx3.example.test publishes 1 DANE TLSA record "
+	    "(_25._tcp.mx3.example.test); DNSSEC validation not checked", 0 },
+	{ "not-covered", "mx1.example.test other.test",
+	    { TLSA_OK(1), TLSA_OK(4) },
+	    "mx1.example.test publishes 1 DANE TLSA record "
+	    "(_25._tcp.mx1.example.test); DNSSEC validation not checked|"
+	    "other.test publishes 4 DANE TLSA records "
+	    "(_25._tcp.other.test); DNSSEC validation not checked", 1 },
+	{ "implicit", "", { TLSA_OK(1) },
+	    "example.test publishes 1 DANE TLSA record "
+	    "(_25._tcp.example.test); DNSSEC validation not checked", 1 },
+};
+
+/* diag_analyze() of an enforce domain with the case's MX hosts. */
+static struct diag_report *
+dane_analyze(const struct dane_case *c, bool with_tlsa)
+{
+	struct diag_input	*in = xmalloc(sizeof(*in));
+	struct diag_report	*r = xmalloc(sizeof(*r));
+	const char		*why;
+	size_t			 i;
+
+	diag_input_init(in);
+	ck_assert(domain_normalize(span_str("example.test"), &in->domain,
+	    &why) == 0);
+	set_txt(&in->sts, "v=STSv1; id=42");
+	set_txt(&in->tlsrpt, NULL);
+	in->fetch_tried = in->fetched = true;
+	in->host_status = RESOLVER_OK;
+	in->fetch_status = FETCH_OK;
+	buf_add_str(&in->body, ENF);
+	set_mx(in, c->mx);
+	for (i = 0; i < in->nmx && with_tlsa; i++) {
+		ck_assert(i < sizeof(c->tlsa) / sizeof(c->tlsa[0]));
+		in->mx[i].tlsa_done = c->tlsa[i].done;
+		in->mx[i].tlsa_status = c->tlsa[i].status;
+		in->mx[i].ntlsa = c->tlsa[i].count;
+		if (c->tlsa[i].status != RESOLVER_OK)
+			in->mx[i].tlsa_why = "DNS failure";
+	}
+	diag_report_init(r);
+	diag_analyze(in, r);
+	diag_input_clear(in);
+	free(in);
+	return r;
+}
+
+START_TEST(test_dane_table)
+{
+	const struct dane_case	*c = &dane_cases[_i];
+	const struct diag_code_info *ci;
+	struct diag_report	*r, *base;
+	char			 got[2048];
+	size_t			 i, j, n;
+
+	r = dane_analyze(c, true);
+	base = dane_analyze(c, false);
+	got[0] = '\0';
+	n = 0;
+	for (i = 0; i < r->nfindings; i++) {
+		if (r->findings[i].code != DIAG_MTASTS_MX_DANE_TLSA)
+			continue;
+		ck_assert_msg(r->findings[i].severity == DIAG_INFO, "case %s: "
+		    "got %s, want info", c->name,
+		    diag_severity_name(r->findings[i].severity));
+		n += (size_t)snprintf(got + n, sizeof(got) - n, "%s%s",
+		    n > 0 ? "|" : "", r->findings[i].message);
+		ck_assert(n < sizeof(got));
+	}
+	ck_assert_msg(strcmp(got, c->want) == 0, "case %s: got %s, want %s",
+	    c->name, got, c->want);
+	ck_assert_msg(r->exit_code == c->exit_code &&
+	    r->exit_code == base->exit_code, "case %s: got exit %d (%d "
+	    "without TLSA), want %d", c->name, r->exit_code, base->exit_code,
+	    c->exit_code);
+	ck_assert_msg(strcmp(r->verdict, base->verdict) == 0, "case %s: got "
+	    "verdict %s, want %s", c->name, r->verdict, base->verdict);
+	ck_assert_msg(strcmp(r->postfix_reply, base->postfix_reply) == 0,
+	    "case %s: got reply %s, want %s", c->name, r->postfix_reply,
+	    base->postfix_reply);
+	/* Every other finding as without TLSA, in the same order. */
+	for (i = j = 0; i < r->nfindings; i++) {
+		if (r->findings[i].code == DIAG_MTASTS_MX_DANE_TLSA)
+			continue;
+		ck_assert_msg(j < base->nfindings &&
+		    r->findings[i].code == base->findings[j].code &&
+		    strcmp(r->findings[i].message,
+		    base->findings[j].message) == 0, "case %s: got finding "
+		    "%s, want the one without TLSA", c->name,
+		    diag_code_info(r->findings[i].code)->name);
+		j++;
+	}
+	ck_assert_msg(j == base->nfindings, "case %s: got %zu other findings, "
+	    "want %zu", c->name, j, base->nfindings);
+	ci = diag_code_info(DIAG_MTASTS_MX_DANE_TLSA);
+	ck_assert_msg(strcmp(ci->name, "MTASTS_MX_DANE_TLSA") == 0 &&
+	    ci->severity == DIAG_INFO && strstr(ci->hint, "dane-only") !=
+	    NULL, "case %s: got code %s, want MTASTS_MX_DANE_TLSA info with "
+	    "a dane-only hint", c->name, ci->name);
+	diag_report_clear(r);
+	diag_report_clear(base);
+	free(r);
+	free(base);
+}
+END_TEST
+
 /* Fetch reasons are escaped by fetch.c already: not escaped twice. */
 START_TEST(test_fetch_reason)
 {
@@ -474,6 +625,8 @@ diag_suite(void)
 	tcase_add_loop_test(tc, test_analyze_table, 0,
 	    sizeof(analyze_cases) / sizeof(analyze_cases[0]));
 	tcase_add_test(tc, test_fetch_reason);
+	tcase_add_loop_test(tc, test_dane_table, 0,
+	    sizeof(dane_cases) / sizeof(dane_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

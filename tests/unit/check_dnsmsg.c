@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <dirent.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -818,6 +819,7 @@ START_TEST(test_mutations)
 	static struct dnsmsg_txt_answer a;
 	static struct dnsmsg_addr_answer aa;
 	static struct dnsmsg_mx_answer ma;
+	static struct dnsmsg_count_answer ca;
 	const char *why;
 	size_t i;
 	unsigned v;
@@ -837,6 +839,8 @@ START_TEST(test_mutations)
 			    span_make(p, msg.len), Q, DNSMSG_TYPE_A, &aa, &why);
 			(void)dnsmsg_parse_mx(
 			    span_make(p, msg.len), Q, &ma, &why);
+			(void)dnsmsg_parse_count(
+			    span_make(p, msg.len), Q, T_TXT, &ca, &why);
 		}
 	}
 	free(p);
@@ -1045,6 +1049,184 @@ START_TEST(test_mx)
 }
 END_TEST
 
+/* TLSA (count) cases, for the question (TQ, IN, TLSA). */
+
+#define TQ     "_25._tcp.mx1.example.net"
+#define T_TLSA DNSMSG_TYPE_TLSA
+
+static void
+b_tlsa_one(void)
+{
+	dnsb_header(&msg, NOERR, 1, 1, 0, 0);
+	dnsb_question(&msg, TQ, T_TLSA);
+	dnsb_tlsa(&msg, NULL, 300, 0xab);
+}
+
+static void
+b_tlsa_three(void)
+{
+	dnsb_header(&msg, NOERR, 1, 5, 0, 0);
+	dnsb_question(&msg, TQ, T_TLSA);
+	dnsb_tlsa(&msg, NULL, 300, 1);
+	dnsb_txt(&msg, NULL, 5, "other type: ignored", NULL);
+	dnsb_tlsa(&msg, "_25._TCP.MX1.example.net", 200, 2);
+	dnsb_tlsa(&msg, "_25._tcp.mx2.example.net", 5, 9); /* other owner */
+	dnsb_tlsa(&msg, NULL, 400, 3);
+}
+
+static void
+b_tlsa_cname(void)
+{
+	dnsb_header(&msg, NOERR, 1, 4, 0, 0);
+	dnsb_question(&msg, TQ, T_TLSA);
+	dnsb_cname(&msg, NULL, 100, "a.tlsa.example.org");
+	dnsb_cname(&msg, "a.tlsa.example.org", 80, "b.tlsa.example.org");
+	dnsb_tlsa(&msg, "b.tlsa.example.org", 300, 1);
+	dnsb_tlsa(&msg, "b.tlsa.example.org", 300, 2);
+}
+
+static void
+b_tlsa_cname_nodata(void)
+{
+	dnsb_header(&msg, NOERR, 1, 2, 1, 0);
+	dnsb_question(&msg, TQ, T_TLSA);
+	dnsb_cname(&msg, NULL, 100, "a.tlsa.example.org");
+	dnsb_tlsa(&msg, NULL, 300, 1); /* illegal next to a CNAME: used */
+	dnsb_soa(&msg, "example.org", 3600, 60);
+}
+
+static void
+b_tlsa_cname_dangling(void)
+{
+	dnsb_header(&msg, NOERR, 1, 1, 1, 0);
+	dnsb_question(&msg, TQ, T_TLSA);
+	dnsb_cname(&msg, NULL, 100, "a.tlsa.example.org");
+	dnsb_soa(&msg, "example.org", 3600, 600);
+}
+
+static void
+b_tlsa_nxdomain(void)
+{
+	dnsb_header(&msg, NXDOMAIN, 1, 0, 1, 0);
+	dnsb_question(&msg, TQ, T_TLSA);
+	dnsb_soa(&msg, "example.net", 100, 200);
+}
+
+static void
+b_tlsa_nodata(void)
+{
+	dnsb_header(&msg, NOERR, 1, 1, 1, 0);
+	dnsb_question(&msg, TQ, T_TLSA);
+	dnsb_a(&msg, "mx1.example.net", 60, 192, 0, 2, 1);
+	dnsb_soa(&msg, "example.net", 3600, 900);
+}
+
+static void
+b_tlsa_servfail(void)
+{
+	dnsb_header(&msg, DNSB_RESPONSE | 2, 1, 0, 0, 0);
+	dnsb_question(&msg, TQ, T_TLSA);
+}
+
+static void
+b_tlsa_truncated(void)
+{
+	dnsb_header(&msg, NOERR | DNSB_TC, 1, 1, 0, 0);
+	dnsb_question(&msg, TQ, T_TLSA);
+	dnsb_tlsa(&msg, NULL, 300, 1);
+}
+
+static void
+b_tlsa_cut_short(void)
+{
+	b_tlsa_one();
+	msg.len -= 5; /* inside the RDATA */
+}
+
+static void
+b_tlsa_cname_loop(void)
+{
+	dnsb_header(&msg, NOERR, 1, 2, 0, 0);
+	dnsb_question(&msg, TQ, T_TLSA);
+	dnsb_cname(&msg, NULL, 100, "a.tlsa.example.org");
+	dnsb_cname(&msg, "a.tlsa.example.org", 100, TQ);
+}
+
+struct count_case {
+	const char *name;
+	void (*build)(void);
+	int qtype;
+	int rc;
+	enum dnsmsg_status status;
+	bool have_ttl;
+	uint32_t ttl;
+	size_t count;
+};
+
+static const struct count_case count_cases[] = {
+    {"one", b_tlsa_one, T_TLSA, 0, DNSMSG_ANSWER, true, 300, 1},
+    {"three", b_tlsa_three, T_TLSA, 0, DNSMSG_ANSWER, true, 200, 3},
+    {"cname_chain", b_tlsa_cname, T_TLSA, 0, DNSMSG_ANSWER, true, 80, 2},
+    {"cname_and_data", b_tlsa_cname_nodata, T_TLSA, 0, DNSMSG_ANSWER, true, 300,
+	1},
+    {"cname_dangling", b_tlsa_cname_dangling, T_TLSA, 0, DNSMSG_NODATA, true,
+	100, 0},
+    {"nxdomain", b_tlsa_nxdomain, T_TLSA, 0, DNSMSG_NXDOMAIN, true, 100, 0},
+    {"nodata", b_tlsa_nodata, T_TLSA, 0, DNSMSG_NODATA, true, 900, 0},
+    {"servfail", b_tlsa_servfail, T_TLSA, 0, DNSMSG_SERVFAIL, false, 0, 0},
+    {"truncated", b_tlsa_truncated, T_TLSA, -1, DNSMSG_FORMERR, false, 0, 0},
+    {"cut_short", b_tlsa_cut_short, T_TLSA, -1, DNSMSG_FORMERR, false, 0, 0},
+    {"cname_loop", b_tlsa_cname_loop, T_TLSA, -1, DNSMSG_FORMERR, false, 0, 0},
+    {"wrong_question", b_tlsa_one, DNSMSG_TYPE_TXT, -1, DNSMSG_FORMERR, false,
+	0, 0},
+    {"qtype_cname", b_tlsa_one, DNSMSG_TYPE_CNAME, -1, DNSMSG_FORMERR, false, 0,
+	0},
+    {"qtype_zero", b_tlsa_one, 0, -1, DNSMSG_FORMERR, false, 0, 0},
+    {"qtype_too_big", b_tlsa_one, 65536, -1, DNSMSG_FORMERR, false, 0, 0},
+};
+
+START_TEST(test_count)
+{
+	const struct count_case *c = &count_cases[_i];
+	static struct dnsmsg_count_answer a;
+	const char *why = NULL;
+	int rc;
+
+	c->build();
+	rc = dnsmsg_parse_count(
+	    span_make(msg.p, msg.len), TQ, c->qtype, &a, &why);
+	ck_assert_msg(rc == c->rc, "case %s: got rc %d (%s), want %d", c->name,
+	    rc, why == NULL ? "-" : why, c->rc);
+	ck_assert_msg(rc == 0 || why != NULL,
+	    "case %s: got no reason, want one", c->name);
+	ck_assert_msg(a.status == c->status && a.have_ttl == c->have_ttl &&
+		a.ttl == c->ttl && a.count == c->count,
+	    "case %s: got %s have_ttl %d ttl %u count %zu, want %s %d %u %zu",
+	    c->name, dnsmsg_status_name(a.status), (int)a.have_ttl, a.ttl,
+	    a.count, dnsmsg_status_name(c->status), (int)c->have_ttl, c->ttl,
+	    c->count);
+}
+END_TEST
+
+/* The count of TXT records agrees with dnsmsg_parse_txt. */
+START_TEST(test_count_txt)
+{
+	static struct dnsmsg_txt_answer t;
+	static struct dnsmsg_count_answer a;
+	const char *why = NULL;
+	int rc;
+
+	b_rich();
+	rc = dnsmsg_parse_count(span_make(msg.p, msg.len), Q, T_TXT, &a, &why);
+	ck_assert(
+	    dnsmsg_parse_txt(span_make(msg.p, msg.len), Q, &t, &why) == 0);
+	ck_assert_msg(rc == 0 && a.status == DNSMSG_ANSWER &&
+		a.count == t.nrecords && a.ttl == t.ttl,
+	    "case rich_txt: got rc %d count %zu ttl %u, want 0 %zu %u", rc,
+	    a.count, a.ttl, t.nrecords, t.ttl);
+}
+END_TEST
+
 struct wire_case {
 	const char *name;
 	const char *text;
@@ -1193,6 +1375,9 @@ dnsmsg_suite(void)
 	    tc, test_addrs, 0, sizeof(addr_cases) / sizeof(addr_cases[0]));
 	tcase_add_loop_test(
 	    tc, test_mx, 0, sizeof(mx_cases) / sizeof(mx_cases[0]));
+	tcase_add_loop_test(
+	    tc, test_count, 0, sizeof(count_cases) / sizeof(count_cases[0]));
+	tcase_add_test(tc, test_count_txt);
 	tcase_add_test(tc, test_name_to_wire);
 	tcase_add_test(tc, test_data_good);
 	tcase_add_test(tc, test_data_bad);

@@ -14,6 +14,7 @@
 #define DNSB_TYPE_TXT   16
 #define DNSB_TYPE_A     1
 #define DNSB_TYPE_AAAA  28
+#define DNSB_TYPE_TLSA  52
 
 static void
 dnsb_room(struct dnsb *b, size_t n)
@@ -226,5 +227,19 @@ dnsb_soa(struct dnsb *b, const char *owner, uint32_t ttl, uint32_t minimum)
 	dnsb_u32(b, 3600);
 	dnsb_u32(b, 1209600);
 	dnsb_u32(b, minimum);
+	dnsb_rr_end(b, mark);
+}
+
+void
+dnsb_tlsa(struct dnsb *b, const char *owner, uint32_t ttl, unsigned fill)
+{
+	size_t mark, i;
+
+	mark = dnsb_rr_begin(b, owner, DNSB_TYPE_TLSA, ttl);
+	dnsb_u8(b, 3); /* DANE-EE */
+	dnsb_u8(b, 1); /* SPKI */
+	dnsb_u8(b, 1); /* SHA-256 */
+	for (i = 0; i < 32; i++)
+		dnsb_u8(b, fill);
 	dnsb_rr_end(b, mark);
 }

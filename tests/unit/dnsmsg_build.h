@@ -51,5 +51,7 @@ void dnsb_a(struct dnsb *, const char *, uint32_t, unsigned, unsigned, unsigned,
 void dnsb_aaaa(struct dnsb *, const char *, uint32_t, const uint8_t *);
 void dnsb_mx(struct dnsb *, const char *, uint32_t, unsigned, const char *);
 void dnsb_soa(struct dnsb *, const char *, uint32_t, uint32_t);
+/* TLSA 3 1 1 with a SHA-256 association data of 32 octets all "fill". */
+void dnsb_tlsa(struct dnsb *, const char *, uint32_t, unsigned);
 
 #endif
