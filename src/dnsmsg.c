@@ -673,102 +673,92 @@ count_add(
 	return 0;
 }
 
-int
-dnsmsg_parse_txt(struct span m, const char *qname,
-    struct dnsmsg_txt_answer *out, const char **why)
+/* Typed views of one answer struct's common members, for parse(). */
+struct dnsmsg_common {
+	void			*out;	/* the whole answer, size bytes */
+	size_t			 size;
+	enum dnsmsg_status	*status;
+	uint32_t		*ttl;
+	bool			*have_ttl;
+};
+
+/*
+ * The shared shape of the parsers: classify the answer, then hand each
+ * record of qtype at the end of the CNAME chain to add.  On a malformed
+ * message the answer is cleared to DNSMSG_FORMERR and -1 returned.
+ */
+static int
+parse(struct span m, const char *qname, uint16_t qtype,
+    int (*add)(void *, struct span, const struct dnsmsg_rr *, const char **),
+    const struct dnsmsg_common *c, const char **why)
 {
 	struct dnsmsg_reader r;
 	struct dnsmsg_chain ch;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
-	rc = classify(&r, m, qname, DNSMSG_TYPE_TXT, &ch, &out->status,
-	    &out->ttl, &out->have_ttl, why);
+	memset(c->out, 0, c->size);
+	rc = classify(&r, m, qname, qtype, &ch, c->status, c->ttl,
+	    c->have_ttl, why);
 	if (rc == 1)
-		rc = each_record(&r, &ch, DNSMSG_TYPE_TXT, txt_add, out,
-		    &out->ttl, &out->have_ttl, why);
+		rc = each_record(&r, &ch, qtype, add, c->out, c->ttl,
+		    c->have_ttl, why);
 	if (rc == -1) {
-		memset(out, 0, sizeof(*out));
-		out->status = DNSMSG_FORMERR;
+		memset(c->out, 0, c->size);
+		*c->status = DNSMSG_FORMERR;
 		return -1;
 	}
 	return 0;
+}
+
+#define COMMON(o)	{ (o), sizeof(*(o)), &(o)->status, &(o)->ttl, \
+			  &(o)->have_ttl }
+
+int
+dnsmsg_parse_txt(struct span m, const char *qname,
+    struct dnsmsg_txt_answer *out, const char **why)
+{
+	const struct dnsmsg_common c = COMMON(out);
+
+	return parse(m, qname, DNSMSG_TYPE_TXT, txt_add, &c, why);
 }
 
 int
 dnsmsg_parse_addrs(struct span m, const char *qname, int qtype,
     struct dnsmsg_addr_answer *out, const char **why)
 {
-	struct dnsmsg_reader r;
-	struct dnsmsg_chain ch;
-	int rc;
+	const struct dnsmsg_common c = COMMON(out);
 
-	memset(out, 0, sizeof(*out));
 	if (qtype != DNSMSG_TYPE_A && qtype != DNSMSG_TYPE_AAAA) {
-		*why = "address type is not A or AAAA";
-		rc = -1;
-	} else {
-		rc = classify(&r, m, qname, (uint16_t)qtype, &ch, &out->status,
-		    &out->ttl, &out->have_ttl, why);
-		if (rc == 1)
-			rc = each_record(&r, &ch, (uint16_t)qtype, addr_add,
-			    out, &out->ttl, &out->have_ttl, why);
-	}
-	if (rc == -1) {
 		memset(out, 0, sizeof(*out));
 		out->status = DNSMSG_FORMERR;
+		*why = "address type is not A or AAAA";
 		return -1;
 	}
-	return 0;
+	return parse(m, qname, (uint16_t)qtype, addr_add, &c, why);
 }
 
 int
 dnsmsg_parse_mx(struct span m, const char *qname, struct dnsmsg_mx_answer *out,
     const char **why)
 {
-	struct dnsmsg_reader r;
-	struct dnsmsg_chain ch;
-	int rc;
+	const struct dnsmsg_common c = COMMON(out);
 
-	memset(out, 0, sizeof(*out));
-	rc = classify(&r, m, qname, DNSMSG_TYPE_MX, &ch, &out->status,
-	    &out->ttl, &out->have_ttl, why);
-	if (rc == 1)
-		rc = each_record(&r, &ch, DNSMSG_TYPE_MX, mx_add, out,
-		    &out->ttl, &out->have_ttl, why);
-	if (rc == -1) {
-		memset(out, 0, sizeof(*out));
-		out->status = DNSMSG_FORMERR;
-		return -1;
-	}
-	return 0;
+	return parse(m, qname, DNSMSG_TYPE_MX, mx_add, &c, why);
 }
 
 int
 dnsmsg_parse_count(struct span m, const char *qname, int qtype,
     struct dnsmsg_count_answer *out, const char **why)
 {
-	struct dnsmsg_reader r;
-	struct dnsmsg_chain ch;
-	int rc;
+	const struct dnsmsg_common c = COMMON(out);
 
-	memset(out, 0, sizeof(*out));
 	if (qtype <= 0 || qtype > UINT16_MAX || qtype == DNSMSG_TYPE_CNAME) {
-		*why = "record type out of range or CNAME";
-		rc = -1;
-	} else {
-		rc = classify(&r, m, qname, (uint16_t)qtype, &ch, &out->status,
-		    &out->ttl, &out->have_ttl, why);
-		if (rc == 1)
-			rc = each_record(&r, &ch, (uint16_t)qtype, count_add,
-			    out, &out->ttl, &out->have_ttl, why);
-	}
-	if (rc == -1) {
 		memset(out, 0, sizeof(*out));
 		out->status = DNSMSG_FORMERR;
+		*why = "record type out of range or CNAME";
 		return -1;
 	}
-	return 0;
+	return parse(m, qname, (uint16_t)qtype, count_add, &c, why);
 }
 
 /*
