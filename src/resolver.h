@@ -3,11 +3,14 @@
  * count for any other type such as TLSA) on the daemon's libevent loop,
  * through one c-ares channel.
  *
- * The only module that includes ares.h; no c-ares type leaves it.  It
- * owns the channel, one event per c-ares socket and a timer driven by
- * ares_timeout(), and uses no threads.  Answers are read by dnsmsg.c from
- * the raw response, so they carry TTLs; CNAMEs are chased by the
- * recursive server and followed inside the answer by dnsmsg.
+ * The only module that includes ares.h; no c-ares type leaves it.  Its
+ * files: resolver.c (channel, libevent glue, query life cycle) and
+ * resolver_answer.c (status mapping, answer parsing, delivery), sharing
+ * the private resolver_int.h.  It owns the channel, one event per c-ares
+ * socket and a timer driven by ares_timeout(), and uses no threads.
+ * Answers are read by dnsmsg.c from the raw response, so they carry
+ * TTLs; CNAMEs are chased by the recursive server and followed inside
+ * the answer by dnsmsg.
  *
  * Servers: /etc/resolv.conf unless resolver_opts.servers is set.  Queries
  * go out with RD, class IN, EDNS0 (UDP size RESOLVER_EDNS_UDP_SIZE) and
