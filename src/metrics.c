@@ -64,6 +64,14 @@ value(struct buf *out, const char *name, const char *labels, uint64_t v)
 	return add(out, "mtastsd_%s%s %" PRIu64 "\n", name, labels, v);
 }
 
+/* A family with one unlabelled value. */
+static int
+single(struct buf *out, const char *name, const char *type, const char *help,
+    uint64_t v)
+{
+	return metric(out, name, type, help) | value(out, name, "", v);
+}
+
 int
 metrics_text(const struct metrics_src *src, struct buf *out)
 {
@@ -76,20 +84,17 @@ metrics_text(const struct metrics_src *src, struct buf *out)
 	int				 rc = 0;
 
 	cache_get_info(src->cache, &ci);
-	rc |= metric(out, "uptime_seconds", "gauge", "Seconds since start.");
-	rc |= value(out, "uptime_seconds", "",
-	    (uint64_t)(time(NULL) - src->started));
-	rc |= metric(out, "queries_total", "counter",
-	    "Socketmap queries received.");
-	rc |= value(out, "queries_total", "", ls->queries);
+	rc |= single(out, "uptime_seconds", "gauge",
+	    "Seconds since start.", (uint64_t)(time(NULL) - src->started));
+	rc |= single(out, "queries_total", "counter",
+	    "Socketmap queries received.", ls->queries);
 	rc |= metric(out, "replies_total", "counter", "Replies by kind.");
 	rc |= value(out, "replies_total", "{reply=\"ok\"}", ls->replies_ok);
 	rc |= value(out, "replies_total", "{reply=\"notfound\"}",
 	    ls->replies_notfound);
 	rc |= value(out, "replies_total", "{reply=\"temp\"}", ls->replies_temp);
-	rc |= metric(out, "queries_not_applicable_total", "counter",
-	    "Keys that are no policy domain (probes, IP literals).");
-	rc |= value(out, "queries_not_applicable_total", "",
+	rc |= single(out, "queries_not_applicable_total", "counter",
+	    "Keys that are no policy domain (probes, IP literals).",
 	    ls->not_applicable);
 	rc |= metric(out, "cache_lookups_total", "counter",
 	    "Policy cache lookups by result.");
@@ -99,19 +104,15 @@ metrics_text(const struct metrics_src *src, struct buf *out)
 	    ls->cache_misses);
 	rc |= value(out, "cache_lookups_total", "{result=\"negative\"}",
 	    ls->negative_hits);
-	rc |= metric(out, "lookups_total", "counter",
-	    "Discovery lookups started (including re-checks).");
-	rc |= value(out, "lookups_total", "", ls->lookups);
-	rc |= metric(out, "lookups_in_flight", "gauge",
-	    "Discovery lookups running now.");
-	rc |= value(out, "lookups_in_flight", "",
-	    lookup_in_flight(src->lookups));
-	rc |= metric(out, "query_waits_expired_total", "counter",
-	    "Queries answered with the fallback after query_wait.");
-	rc |= value(out, "query_waits_expired_total", "", ls->wait_timeouts);
-	rc |= metric(out, "busy_total", "counter",
-	    "Queries answered with the fallback at a lookup limit.");
-	rc |= value(out, "busy_total", "", ls->busy);
+	rc |= single(out, "lookups_total", "counter",
+	    "Discovery lookups started (including re-checks).", ls->lookups);
+	rc |= single(out, "lookups_in_flight", "gauge",
+	    "Discovery lookups running now.", lookup_in_flight(src->lookups));
+	rc |= single(out, "query_waits_expired_total", "counter",
+	    "Queries answered with the fallback after query_wait.",
+	    ls->wait_timeouts);
+	rc |= single(out, "busy_total", "counter",
+	    "Queries answered with the fallback at a lookup limit.", ls->busy);
 	rc |= metric(out, "txt_queries_total", "counter",
 	    "_mta-sts TXT lookups by result.");
 	rc |= value(out, "txt_queries_total", "{result=\"ok\"}", ls->txt_ok);
@@ -126,29 +127,24 @@ metrics_text(const struct metrics_src *src, struct buf *out)
 		snprintf(label, sizeof(label), "{result=\"%s\"}", name);
 		rc |= value(out, "fetches_total", label, ls->fetch_failures[i]);
 	}
-	rc |= metric(out, "fetches_backed_off_total", "counter",
-	    "Fetches skipped because the same id failed recently.");
-	rc |= value(out, "fetches_backed_off_total", "", ls->fetch_backoff);
-	rc |= metric(out, "policies_invalid_total", "counter",
-	    "Fetched policies that did not parse.");
-	rc |= value(out, "policies_invalid_total", "", ls->policy_invalid);
-	rc |= metric(out, "policy_updates_total", "counter",
-	    "Policies replaced after a TXT id change.");
-	rc |= value(out, "policy_updates_total", "", ls->policy_updates);
-	rc |= metric(out, "stale_served_total", "counter",
-	    "Failures during which a valid cached policy was kept.");
-	rc |= value(out, "stale_served_total", "", ls->stale_served);
-	rc |= metric(out, "refreshes_total", "counter",
-	    "Background re-checks and renewals started.");
-	rc |= value(out, "refreshes_total", "", ls->refreshes);
-	rc |= metric(out, "evictions_total", "counter",
-	    "Unused expired records deleted.");
-	rc |= value(out, "evictions_total", "", rs->deleted);
-	rc |= metric(out, "cache_errors_total", "counter",
-	    "Cache read or write errors.");
-	rc |= value(out, "cache_errors_total", "", ls->cache_errors);
-	rc |= metric(out, "cache_records", "gauge", "Records in the cache.");
-	rc |= value(out, "cache_records", "", ci.records);
+	rc |= single(out, "fetches_backed_off_total", "counter",
+	    "Fetches skipped because the same id failed recently.",
+	    ls->fetch_backoff);
+	rc |= single(out, "policies_invalid_total", "counter",
+	    "Fetched policies that did not parse.", ls->policy_invalid);
+	rc |= single(out, "policy_updates_total", "counter",
+	    "Policies replaced after a TXT id change.", ls->policy_updates);
+	rc |= single(out, "stale_served_total", "counter",
+	    "Failures during which a valid cached policy was kept.",
+	    ls->stale_served);
+	rc |= single(out, "refreshes_total", "counter",
+	    "Background re-checks and renewals started.", ls->refreshes);
+	rc |= single(out, "evictions_total", "counter",
+	    "Unused expired records deleted.", rs->deleted);
+	rc |= single(out, "cache_errors_total", "counter",
+	    "Cache read or write errors.", ls->cache_errors);
+	rc |= single(out, "cache_records", "gauge",
+	    "Records in the cache.", ci.records);
 	rc |= metric(out, "cache_policies", "gauge",
 	    "Valid cached policies by mode (as of the last scan).");
 	rc |= value(out, "cache_policies", "{mode=\"enforce\"}",
@@ -157,15 +153,13 @@ metrics_text(const struct metrics_src *src, struct buf *out)
 	    rs->by_mode[1]);
 	rc |= value(out, "cache_policies", "{mode=\"none\"}", rs->by_mode[2]);
 	rc |= value(out, "cache_policies", "{mode=\"expired\"}", rs->expired);
-	rc |= metric(out, "cache_used_bytes", "gauge",
-	    "Bytes of the cache map in use.");
-	rc |= value(out, "cache_used_bytes", "", ci.used_bytes);
-	rc |= metric(out, "cache_corrupt_total", "counter",
-	    "Corrupt cache records met.");
-	rc |= value(out, "cache_corrupt_total", "", ci.corrupt_seen);
-	rc |= metric(out, "connections", "gauge",
-	    "Socketmap client connections open.");
-	rc |= value(out, "connections", "", server_connections(src->server));
+	rc |= single(out, "cache_used_bytes", "gauge",
+	    "Bytes of the cache map in use.", ci.used_bytes);
+	rc |= single(out, "cache_corrupt_total", "counter",
+	    "Corrupt cache records met.", ci.corrupt_seen);
+	rc |= single(out, "connections", "gauge",
+	    "Socketmap client connections open.",
+	    server_connections(src->server));
 	if (src->reload != NULL) {
 		rc |= metric(out, "config_reloads_total", "counter",
 		    "Configuration reloads by result.");
@@ -173,17 +167,14 @@ metrics_text(const struct metrics_src *src, struct buf *out)
 		    src->reload->ok);
 		rc |= value(out, "config_reloads_total",
 		    "{result=\"failed\"}", src->reload->failed);
-		rc |= metric(out, "config_last_reload_successful", "gauge",
-		    "1 unless the last reload attempt failed.");
-		rc |= value(out, "config_last_reload_successful", "",
+		rc |= single(out, "config_last_reload_successful", "gauge",
+		    "1 unless the last reload attempt failed.",
 		    src->reload->last_error[0] == '\0');
-		rc |= metric(out, "config_restart_pending", "gauge",
-		    "Changed keys that wait for a restart.");
-		rc |= value(out, "config_restart_pending", "",
+		rc |= single(out, "config_restart_pending", "gauge",
+		    "Changed keys that wait for a restart.",
 		    src->reload->last.npending);
-		rc |= metric(out, "config_loaded_timestamp_seconds", "gauge",
-		    "When the running configuration was read.");
-		rc |= value(out, "config_loaded_timestamp_seconds", "",
+		rc |= single(out, "config_loaded_timestamp_seconds", "gauge",
+		    "When the running configuration was read.",
 		    (uint64_t)src->reload->loaded);
 	}
 	return rc == 0 ? 0 : -1;
