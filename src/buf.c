@@ -137,6 +137,14 @@ span_find(struct span s, uint8_t c)
 	return -1;
 }
 
+size_t
+span_skip_wsp(struct span s, size_t i)
+{
+	while (i < s.len && ascii_is_wsp(s.p[i]))
+		i++;
+	return i;
+}
+
 struct span
 span_trim_wsp(struct span s)
 {

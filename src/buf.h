@@ -49,6 +49,8 @@ bool		 span_starts_with(struct span, const char *);
 long		 span_find(struct span, uint8_t);
 /* s without leading and trailing SP / HTAB. */
 struct span	 span_trim_wsp(struct span);
+/* The offset of the first non-WSP byte of s at or after i (or s.len). */
+size_t		 span_skip_wsp(struct span, size_t);
 /* A NUL-terminated heap copy; the caller frees it. */
 char		*span_strdup(struct span);
 /* FNV-1a of a string we own, for hash tables (not for security). */

@@ -15,14 +15,6 @@
 #define DIAG_TLSRPT_VERSION	"v=TLSRPTv1"
 #define DIAG_TLSRPT_MAX_NAME	32
 
-static size_t
-skip_wsp(struct span s, size_t i)
-{
-	while (i < s.len && ascii_is_wsp(s.p[i]))
-		i++;
-	return i;
-}
-
 /* Whether s begins with "v=TLSRPTv1" followed by the end, WSP or ";". */
 static bool
 tlsrpt_is_candidate(struct span s)
@@ -103,14 +95,14 @@ diag_tlsrpt_parse(struct span s, const char **why)
 		*why = "record does not begin with v=TLSRPTv1;";
 		return DIAG_RPT_NONE;
 	}
-	i = skip_wsp(s, sizeof(DIAG_TLSRPT_VERSION) - 1);
+	i = span_skip_wsp(s, sizeof(DIAG_TLSRPT_VERSION) - 1);
 	if (i == s.len || s.p[i] != ';') {
 		*why = "no ';' after v=TLSRPTv1";
 		return DIAG_RPT_INVALID;
 	}
 	while (i < s.len) {
 		/* At a ";": the field after it, up to the next ";". */
-		i = skip_wsp(s, i + 1);
+		i = span_skip_wsp(s, i + 1);
 		if (i == s.len)
 			break;		/* trailing field-delim */
 		f = span_tail(s, i);

@@ -39,17 +39,8 @@ sts_txt_is_sts(struct span s)
 
 	if (!span_starts_with(s, STS_TXT_VERSION))
 		return false;
-	while (i < s.len && ascii_is_wsp(s.p[i]))
-		i++;
+	i = span_skip_wsp(s, i);
 	return i < s.len && s.p[i] == ';';
-}
-
-static size_t
-skip_wsp(struct span s, size_t i)
-{
-	while (i < s.len && ascii_is_wsp(s.p[i]))
-		i++;
-	return i;
 }
 
 /*
@@ -90,14 +81,14 @@ sts_txt_parse(struct span s, struct sts_txt *out, const char **why)
 	i = sizeof(STS_TXT_VERSION) - 1;
 	for (;;) {
 		/* sts-field-delim, or the end of the record */
-		i = skip_wsp(s, i);
+		i = span_skip_wsp(s, i);
 		if (i == s.len)
 			break;
 		if (s.p[i] != ';') {
 			*why = "malformed field";
 			goto invalid;
 		}
-		i = skip_wsp(s, i + 1);
+		i = span_skip_wsp(s, i + 1);
 		if (i == s.len)
 			break;
 
@@ -118,12 +109,12 @@ sts_txt_parse(struct span s, struct sts_txt *out, const char **why)
 			*why = "field name longer than 32 characters";
 			goto invalid;
 		}
-		j = skip_wsp(s, j);
+		j = span_skip_wsp(s, j);
 		if (j == s.len || s.p[j] != '=') {
 			*why = "field without '='";
 			goto invalid;
 		}
-		j = skip_wsp(s, j + 1);
+		j = span_skip_wsp(s, j + 1);
 		i = j;
 		while (j < s.len && !ascii_is_wsp(s.p[j]) && s.p[j] != ';')
 			j++;

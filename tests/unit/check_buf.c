@@ -77,6 +77,10 @@ START_TEST(test_span_helpers)
 	char		*d;
 
 	ck_assert(span_eq_str(span_trim_wsp(s), "key: value"));
+	ck_assert_uint_eq(span_skip_wsp(s, 0), 3);
+	ck_assert_uint_eq(span_skip_wsp(s, 3), 3);
+	ck_assert_uint_eq(span_skip_wsp(s, 13), s.len);	/* " \t" to the end */
+	ck_assert_uint_eq(span_skip_wsp(s, s.len), s.len);
 	ck_assert_int_eq(span_find(s, ':'), 6);
 	ck_assert_int_eq(span_find(s, '='), -1);
 	ck_assert(span_starts_with(span_str("v=STSv1;"), "v=STSv1"));
