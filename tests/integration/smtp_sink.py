@@ -1,13 +1,16 @@
 #!/usr/bin/python3
-"""STARTTLS SMTP receiver that accepts mail, for the Postfix end-to-end test.
+"""STARTTLS SMTP receiver for the Postfix end-to-end test and the
+`mta-stsctl check --smtp` probes.
 
     smtp_sink.py --addr ADDR [--port 25] [--name HOST] --cert PEM --key KEY
-                 --mail FILE [--log FILE] [--ready FILE]
+                 [--mail FILE] [--no-starttls] [--log FILE] [--ready FILE]
 
 It speaks enough ESMTP for Postfix's smtp(8) client: a 220 greeting,
 EHLO/HELO (advertising STARTTLS until TLS is on), STARTTLS (the handshake
 with --cert/--key, the chain sent as given), MAIL, RCPT, DATA, RSET, NOOP,
-QUIT.  Every message accepted after DATA appends one line per envelope
+QUIT; --no-starttls stops advertising and accepting STARTTLS.  Without
+--mail, MAIL, RCPT and DATA get "502" and no mail is ever accepted; with
+it, every message accepted after DATA appends one line per envelope
 recipient to --mail:
 
     rcpt=RCPT from=SENDER tls=yes|no sni=NAME|- version=TLSv1.3|- bytes=N
@@ -93,7 +96,7 @@ def session(conn, args, ctx, lock):
         verb = line.split(" ", 1)[0].upper()
         append(args.log, lock, "cmd " + verb + (" tls" if tls else ""))
         if verb in ("EHLO", "HELO"):
-            ext = [] if tls else ["STARTTLS"]
+            ext = [] if (tls or args.no_starttls) else ["STARTTLS"]
             ext += ["8BITMIME", "ENHANCEDSTATUSCODES", "PIPELINING"]
             lines = [args.name] + ext
             out = b""
@@ -103,7 +106,7 @@ def session(conn, args, ctx, lock):
             send(out)
             sender = None
             rcpts = []
-        elif verb == "STARTTLS" and not tls:
+        elif verb == "STARTTLS" and not tls and not args.no_starttls:
             send(b"220 2.0.0 ready to start TLS\r\n")
 
             def on_sni(s, name, c):
@@ -120,6 +123,8 @@ def session(conn, args, ctx, lock):
             f = sock.makefile("rb")
             sender = None
             rcpts = []
+        elif verb in ("MAIL", "RCPT", "DATA") and not args.mail:
+            send(b"502 5.5.1 not implemented here\r\n")
         elif verb == "MAIL":
             sender = addr_arg(line)
             rcpts = []
@@ -185,7 +190,8 @@ def main():
     ap.add_argument("--name", default="smtp.test")
     ap.add_argument("--cert", required=True)
     ap.add_argument("--key", required=True)
-    ap.add_argument("--mail", required=True)
+    ap.add_argument("--mail")
+    ap.add_argument("--no-starttls", action="store_true")
     ap.add_argument("--log")
     ap.add_argument("--ready")
     args = ap.parse_args()
@@ -197,7 +203,8 @@ def main():
     s.bind((args.addr, args.port))
     s.listen(64)
     lock = threading.Lock()
-    open(args.mail, "a").close()
+    if args.mail:
+        open(args.mail, "a").close()
     if args.ready:
         open(args.ready, "w").close()
     while True:

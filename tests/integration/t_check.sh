@@ -130,7 +130,7 @@ world_nginx_start
 smtpd() {	# addr certname [options]
 	local a=$1 c=$2
 	shift 2
-	world_bg "smtpd-$a" "$WORLD_PYTHON" "$WORLD_LIBDIR/smtpd_tls.py" \
+	world_bg "smtpd-$a" "$WORLD_PYTHON" "$WORLD_LIBDIR/smtp_sink.py" \
 	    --addr "$a" --cert "$WORLD/pki/$c.pem" --key "$WORLD/pki/$c.key" \
 	    --log "$WORLD/smtpd-$a.cmds" "$@"
 	world_wait_until 10 world_port_open "$a" 25 ||
