@@ -95,6 +95,11 @@ world_wait_until() {
 	done
 }
 
+# world_ms_since T0: milliseconds since T0, a `date +%s%N` reading.
+world_ms_since() {
+	echo $((($(date +%s%N) - $1) / 1000000))
+}
+
 # world_exec CMD...: run CMD inside the namespace.
 world_exec() {
 	_world_need || return 1

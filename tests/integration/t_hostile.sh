@@ -138,10 +138,6 @@ world_daemon_start "${CONF[@]}"
 
 # --- helpers ---------------------------------------------------------------
 
-ms_since() {	# start (date +%s%N)
-	echo $((($(date +%s%N) - $1) / 1000000))
-}
-
 expect() {	# key rc out msg
 	world_lookup "$1"
 	assert_eq "$LOOKUP_RC|$LOOKUP_OUT" "$2|$3" "$4"
@@ -156,12 +152,12 @@ good_check() {
 	[ "$fresh" -le "$NFRESH" ] || world_die "out of fresh domains"
 	t=$(date +%s%N)
 	world_lookup cached.test
-	ms=$(ms_since "$t")
+	ms=$(world_ms_since "$t")
 	assert_eq "$LOOKUP_RC|$LOOKUP_OUT" "0|$GOOD" \
 	    "$1: cached enforce domain answered (${ms} ms)"
 	t=$(date +%s%N)
 	world_lookup "f$fresh.test"
-	ms=$(ms_since "$t")
+	ms=$(world_ms_since "$t")
 	assert_eq "$LOOKUP_RC|$LOOKUP_OUT" "0|$GOOD" \
 	    "$1: uncached good domain f$fresh.test answered (${ms} ms)"
 	[ "$ms" -lt 2500 ] || fail "$1: f$fresh.test took ${ms} ms"
@@ -177,7 +173,7 @@ bg_lookup() {
 			rc=0
 			world_postmap "$k" >"$R/$k.out" 2>"$R/$k.err" || rc=$?
 			echo "$rc" >"$R/$k.rc"
-			ms_since "$t" >"$R/$k.ms"
+			world_ms_since "$t" >"$R/$k.ms"
 		) &
 		bg+=($!)
 	done
@@ -382,7 +378,6 @@ declare -A why=(
 	[bom]='line is not key: value'
 	[html]='line is not key: value'
 )
-t=$(date +%s%N)
 keys=()
 for d in "${!why[@]}"; do
 	keys+=("$d.test")
