@@ -208,24 +208,22 @@ reason_text(const char *why, size_t max)
 /* Findings. */
 
 static void
-add(struct diag_report *r, enum diag_code code, enum diag_severity sev,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+vadd(struct diag_report *r, enum diag_code code, enum diag_severity sev,
+    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 
+/* A finding; a message too long for DIAG_MAX_MESSAGE ends in "...". */
 static void
-add(struct diag_report *r, enum diag_code code, enum diag_severity sev,
-    const char *fmt, ...)
+vadd(struct diag_report *r, enum diag_code code, enum diag_severity sev,
+    const char *fmt, va_list ap)
 {
 	struct diag_finding	*f;
-	va_list			 ap;
 	char			*m;
 	int			 n;
 
 	if (r->nfindings == DIAG_MAX_FINDINGS)
 		return;		/* cannot happen: see DIAG_MAX_FINDINGS */
 	m = xmalloc(DIAG_MAX_MESSAGE);
-	va_start(ap, fmt);
 	n = vsnprintf(m, DIAG_MAX_MESSAGE, fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		m[0] = '\0';
 	else if ((size_t)n >= DIAG_MAX_MESSAGE)
@@ -237,6 +235,21 @@ add(struct diag_report *r, enum diag_code code, enum diag_severity sev,
 }
 
 static void
+add(struct diag_report *r, enum diag_code code, enum diag_severity sev,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+add(struct diag_report *r, enum diag_code code, enum diag_severity sev,
+    const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vadd(r, code, sev, fmt, ap);
+	va_end(ap);
+}
+
+static void
 add_default(struct diag_report *r, enum diag_code code, const char *fmt,
     ...) __attribute__((format(printf, 3, 4)));
 
@@ -244,18 +257,11 @@ add_default(struct diag_report *r, enum diag_code code, const char *fmt,
 static void
 add_default(struct diag_report *r, enum diag_code code, const char *fmt, ...)
 {
-	char	 m[DIAG_MAX_MESSAGE];
-	va_list	 ap;
-	int	 n;
+	va_list	ap;
 
 	va_start(ap, fmt);
-	n = vsnprintf(m, sizeof(m), fmt, ap);
+	vadd(r, code, diag_codes[code].severity, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		m[0] = '\0';
-	else if ((size_t)n >= sizeof(m))
-		memcpy(m + sizeof(m) - 4, "...", 4);
-	add(r, code, diag_codes[code].severity, "%s", m);
 }
 
 /* A short tag for a DNS outcome, for messages. */
