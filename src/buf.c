@@ -137,6 +137,46 @@ span_find(struct span s, uint8_t c)
 	return -1;
 }
 
+bool
+span_contains(struct span s, const char *needle)
+{
+	size_t	n = strlen(needle), i;
+
+	for (i = 0; s.len >= n && i <= s.len - n; i++)
+		if (memcmp(s.p + i, needle, n) == 0)
+			return true;
+	return false;
+}
+
+size_t
+text_vappendf(char *dst, size_t size, size_t len, const char *fmt,
+    va_list ap)
+{
+	int	n;
+
+	if (size == 0)
+		return 0;
+	if (len >= size)
+		len = size - 1;
+	n = vsnprintf(dst + len, size - len, fmt, ap);
+	if (n < 0) {
+		dst[len] = '\0';
+		return len;
+	}
+	if ((size_t)n >= size - len)
+		return size - 1;
+	return len + (size_t)n;
+}
+
+size_t
+text_append_esc(char *dst, size_t size, size_t len, struct span s,
+    size_t max)
+{
+	if (len >= size || size - len < 5)
+		return len;
+	return len + span_esc(s, max, dst + len, size - len);
+}
+
 size_t
 span_skip_wsp(struct span s, size_t i)
 {

@@ -13,6 +13,7 @@
 #ifndef MTASTSD_BUF_H
 #define MTASTSD_BUF_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -62,6 +63,19 @@ uint32_t	 str_hash(const char *);
  * Writes nothing but the NUL when size < 5.  Returns the length written.
  */
 size_t		 span_esc(struct span, size_t, char *, size_t);
+/* Whether needle (a C string) occurs in s; an empty needle always does. */
+bool		 span_contains(struct span, const char *);
+
+/*
+ * Fixed-size text such as failure reasons: dst holds len bytes of text
+ * and its NUL in size bytes.  Both append, cut what does not fit (the
+ * text stays NUL-terminated) and return the new length.
+ * text_append_esc() writes at most max bytes of peer text s through
+ * span_esc(), and nothing when fewer than 5 bytes are left.
+ */
+size_t		 text_vappendf(char *, size_t, size_t, const char *, va_list)
+		    __attribute__((format(printf, 4, 0)));
+size_t		 text_append_esc(char *, size_t, size_t, struct span, size_t);
 
 /* ASCII character classes with explicit ranges (never <ctype.h>). */
 bool		 ascii_is_digit(uint8_t);

@@ -118,30 +118,19 @@ static void
 fetch_reason(struct fetch *f, const char *fmt, ...)
 {
 	va_list	ap;
-	int	n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(f->reason, sizeof(f->reason), fmt, ap);
+	f->reason_len = text_vappendf(f->reason, sizeof(f->reason), 0, fmt,
+	    ap);
 	va_end(ap);
-	if (n < 0)
-		f->reason_len = 0;
-	else if ((size_t)n >= sizeof(f->reason))
-		f->reason_len = sizeof(f->reason) - 1;
-	else
-		f->reason_len = (size_t)n;
-	f->reason[f->reason_len] = '\0';
 }
 
 /* Append at most FETCH_ESC_MAX bytes of s, non-printables as \xNN. */
 static void
 fetch_reason_esc(struct fetch *f, struct span s)
 {
-	size_t	room = sizeof(f->reason) - f->reason_len;
-
-	if (room < 5)
-		return;
-	f->reason_len += span_esc(s, FETCH_ESC_MAX, f->reason + f->reason_len,
-	    room);
+	f->reason_len = text_append_esc(f->reason, sizeof(f->reason),
+	    f->reason_len, s, FETCH_ESC_MAX);
 }
 
 /* curl's error text, or the generic text for rc when it left none. */
@@ -154,17 +143,6 @@ fetch_curl_text(const struct fetch *f, CURLcode rc)
 	if (n == 0)
 		return span_str(curl_easy_strerror(rc));
 	return span_make(f->errbuf, n);
-}
-
-static bool
-fetch_span_has(struct span s, const char *needle)
-{
-	size_t	n = strlen(needle), i;
-
-	for (i = 0; s.len >= n && i <= s.len - n; i++)
-		if (memcmp(s.p + i, needle, n) == 0)
-			return true;
-	return false;
 }
 
 static void
@@ -337,8 +315,8 @@ fetch_classify(struct fetch *f, CURLcode rc)
 		return;
 	case CURLE_SSL_CONNECT_ERROR:
 		/* A peer that does not speak TLS at all. */
-		if (fetch_span_has(text, "wrong version number") ||
-		    fetch_span_has(text, "packet length too long")) {
+		if (span_contains(text, "wrong version number") ||
+		    span_contains(text, "packet length too long")) {
 			f->status = FETCH_PROTOCOL;
 			fetch_reason(f, "not TLS: ");
 			fetch_reason_esc(f, text);

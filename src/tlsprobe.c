@@ -47,43 +47,19 @@ static void
 tlsprobe_reason(struct tlsprobe *p, const char *fmt, ...)
 {
 	va_list	ap;
-	size_t	room = sizeof(p->out->reason) - p->len;
-	int	n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(p->out->reason + p->len, room, fmt, ap);
+	p->len = text_vappendf(p->out->reason, sizeof(p->out->reason), p->len,
+	    fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		p->out->reason[p->len] = '\0';
-	else if ((size_t)n >= room)
-		p->len = sizeof(p->out->reason) - 1;
-	else
-		p->len += (size_t)n;
 }
 
 /* Append at most TLSPROBE_ESC_MAX bytes of s, non-printables as \xNN. */
 static void
 tlsprobe_reason_esc(struct tlsprobe *p, struct span s)
 {
-	size_t	room = sizeof(p->out->reason) - p->len;
-
-	if (room < 5)
-		return;
-	p->len += span_esc(s, TLSPROBE_ESC_MAX, p->out->reason + p->len,
-	    room);
-}
-
-static bool
-tlsprobe_has(struct span s, const char *needle)
-{
-	size_t	n = strlen(needle), i;
-
-	if (n == 0 || s.len < n)
-		return false;
-	for (i = 0; i <= s.len - n; i++)
-		if (memcmp(s.p + i, needle, n) == 0)
-			return true;
-	return false;
+	p->len = text_append_esc(p->out->reason, sizeof(p->out->reason),
+	    p->len, s, TLSPROBE_ESC_MAX);
 }
 
 /* The NOOP reply text: not needed. */
@@ -180,8 +156,8 @@ tlsprobe_classify(struct tlsprobe *p, CURL *e, CURLcode rc,
 		tlsprobe_reason_esc(p, text);
 		return;
 	case CURLE_SSL_CONNECT_ERROR:
-		if (tlsprobe_has(text, "wrong version number") ||
-		    tlsprobe_has(text, "packet length too long")) {
+		if (span_contains(text, "wrong version number") ||
+		    span_contains(text, "packet length too long")) {
 			p->out->status = TLSPROBE_PROTOCOL;
 			tlsprobe_reason(p, "not TLS after STARTTLS: ");
 			tlsprobe_reason_esc(p, text);

@@ -1,6 +1,7 @@
 /*
  * check_buf.c: spans, capped buffers, digit parsing.
  */
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,51 @@ START_TEST(test_span_esc)
 }
 END_TEST
 
+static size_t appendf(char *, size_t, size_t, const char *, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static size_t
+appendf(char *dst, size_t size, size_t len, const char *fmt, ...)
+{
+	va_list	ap;
+	size_t	n;
+
+	va_start(ap, fmt);
+	n = text_vappendf(dst, size, len, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+/* Reason buffers: appends that fit, a cut that keeps the NUL, escapes. */
+START_TEST(test_text_append)
+{
+	char	t[12];
+	size_t	n;
+
+	n = appendf(t, sizeof(t), 0, "ab%d", 12);
+	ck_assert_msg(n == 4 && strcmp(t, "ab12") == 0, "got %s (%zu)", t, n);
+	n = appendf(t, sizeof(t), n, ": %s", "xyz");
+	ck_assert_msg(n == 9 && strcmp(t, "ab12: xyz") == 0, "got %s", t);
+	n = appendf(t, sizeof(t), n, "%s", "123456");
+	ck_assert_msg(n == 11 && strcmp(t, "ab12: xyz12") == 0,
+	    "cut: got %s (%zu)", t, n);
+	n = appendf(t, sizeof(t), n, "more");
+	ck_assert_msg(n == 11 && strcmp(t, "ab12: xyz12") == 0,
+	    "full: got %s (%zu)", t, n);
+
+	n = text_append_esc(t, sizeof(t), 2, span_str("a\x01"), 100);
+	ck_assert_msg(n == 7 && strcmp(t, "aba\\x01") == 0,
+	    "esc: got %s (%zu)", t, n);
+	n = text_append_esc(t, sizeof(t), 8, span_str("zz"), 100);
+	ck_assert_msg(n == 8, "esc with 4 bytes left: got %zu, want 8", n);
+
+	ck_assert(span_contains(span_str("SSL certificate problem"),
+	    "problem"));
+	ck_assert(!span_contains(span_str("certif"), "certificate"));
+	ck_assert(span_contains(span_str(""), ""));
+}
+END_TEST
+
 static Suite *
 buf_suite(void)
 {
@@ -140,6 +186,7 @@ buf_suite(void)
 	    sizeof(u64_cases) / sizeof(u64_cases[0]));
 	tcase_add_test(tc, test_buf_cap);
 	tcase_add_test(tc, test_span_helpers);
+	tcase_add_test(tc, test_text_append);
 	tcase_add_loop_test(tc, test_span_esc, 0,
 	    sizeof(esc_cases) / sizeof(esc_cases[0]));
 	suite_add_tcase(s, tc);
