@@ -243,17 +243,22 @@ fetch_timeout_ms(const struct fetch *f, bool connecting)
 	return f->total_ms;
 }
 
-static void
-fetch_classify_tls(struct fetch *f, struct span text)
+struct span
+fetch_tls_text(struct span text)
 {
 	static const char	 certprob[] = "SSL certificate problem: ";
 
-	f->status = FETCH_TLS;
-	/* curl's prefix before OpenSSL's verify text, e.g. "...: expired" */
 	if (span_starts_with(text, certprob))
 		text = span_tail(text, sizeof(certprob) - 1);
+	return text;
+}
+
+static void
+fetch_classify_tls(struct fetch *f, struct span text)
+{
+	f->status = FETCH_TLS;
 	fetch_reason(f, "TLS: ");
-	fetch_reason_esc(f, text);
+	fetch_reason_esc(f, fetch_tls_text(text));
 }
 
 /* Turn a finished transfer into a status and a reason. */

@@ -129,5 +129,11 @@ const char	*fetch_status_name(enum fetch_status);
  * allowed.  Exposed for unit tests.
  */
 bool		 fetch_media_type_is_text_plain(struct span);
+/*
+ * libcurl's text for a TLS failure without its "SSL certificate
+ * problem: " prefix, so that OpenSSL's verify text comes first (also
+ * used by tlsprobe.c).
+ */
+struct span	 fetch_tls_text(struct span);
 
 #endif

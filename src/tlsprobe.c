@@ -26,6 +26,7 @@
 
 #include "buf.h"
 #include "domain.h"
+#include "fetch.h"
 #include "tlsprobe.h"
 
 #define TLSPROBE_ESC_MAX	160	/* peer or library bytes quoted */
@@ -97,14 +98,9 @@ tlsprobe_curl_text(const struct tlsprobe *p, CURLcode rc)
 static void
 tlsprobe_tls(struct tlsprobe *p, struct span text)
 {
-	static const char	 certprob[] = "SSL certificate problem: ";
-
 	p->out->status = TLSPROBE_TLS;
-	/* curl's prefix before OpenSSL's verify text */
-	if (span_starts_with(text, certprob))
-		text = span_tail(text, sizeof(certprob) - 1);
 	tlsprobe_reason(p, "TLS: ");
-	tlsprobe_reason_esc(p, text);
+	tlsprobe_reason_esc(p, fetch_tls_text(text));
 }
 
 static void
