@@ -173,7 +173,10 @@ world_init() {
 	trap 'exit 143' TERM
 	trap 'exit 129' HUP
 	mkdir -p "$WORLD"/{pki,dns,nginx/sites,nginx/tmp,hostile,cache} \
-	    "$WORLD_ETC/ssl/certs" || return 1
+	    "$WORLD"/postfix "$WORLD_ETC/ssl/certs" || return 1
+	# postmap reads a main.cf; the system's may not exist (Debian's
+	# postfix package installed with "No configuration" has none).
+	echo "compatibility_level = 3.6" >"$WORLD/postfix/main.cf"
 	ip netns add "$WORLD_NS" ||
 	    world_die "world_init: ip netns add $WORLD_NS failed" || return 1
 	ip -n "$WORLD_NS" link set lo up || return 1
@@ -932,7 +935,7 @@ _world_dead() {
 # daemon's socketmap; returns postmap's status (0 found, 1 not found, other:
 # error).  Use `out=$(world_postmap k) || rc=$?` or world_lookup.
 world_postmap() {
-	world_exec timeout 30 postmap -q "$1" \
+	world_exec timeout 30 postmap -c "$WORLD/postfix" -q "$1" \
 	    "socketmap:inet:127.0.0.1:$WORLD_DAEMON_PORT:${2:-sts}"
 }
 
