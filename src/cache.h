@@ -49,7 +49,9 @@
 #include "sts_policy.h"
 #include "sts_txt.h"
 
-#define CACHE_RECORD_VERSION	1	/* first byte of a record */
+#define CACHE_RECORD_VERSION	2	/* first byte of a record */
+/* The oldest record version cache_record_decode() still reads. */
+#define CACHE_RECORD_VERSION_MIN	1
 #define CACHE_FORMAT_VERSION	1	/* meta "format": store layout */
 #define CACHE_MAX_FAILURE	128	/* failure reason bytes kept */
 /* The largest encoding of a valid record (100 mx of 255 bytes). */
@@ -63,6 +65,21 @@
 /* Domains whose corrupt record was logged, remembered to log only once. */
 #define CACHE_MAX_CORRUPT_NOTED	256
 
+/*
+ * What the last TXT check of a cached domain found.  It decides when the
+ * TXT record is asked again (schedule_txt_next()); the back-off of a
+ * failed fetch is kept apart (failed_id, failures, last_failure) and
+ * decides only when that id is fetched again.
+ */
+enum cache_txt_state {
+	CACHE_TXT_OK,		/* answered: the cached id or another one */
+	CACHE_TXT_GONE,		/* NXDOMAIN, NODATA or no valid record */
+	CACHE_TXT_FAILED	/* SERVFAIL, timeout, refused, malformed */
+};
+
+/* "ok", "gone", "failed". */
+const char *cache_txt_state_name(enum cache_txt_state);
+
 /* Times are unix seconds given by the caller; the codec reads no clock. */
 struct cache_record {
 	/* The TXT id the policy was fetched for: 1..32 [A-Za-z0-9]. */
@@ -70,11 +87,15 @@ struct cache_record {
 	struct sts_policy	policy;		/* owned (mx strings) */
 	/* When the policy was fetched; valid until fetched + max_age. */
 	int64_t			fetched;
-	int64_t			txt_checked;	/* TXT id last confirmed */
-	uint32_t		txt_ttl;	/* TTL of that TXT answer */
+	int64_t			txt_checked;	/* last TXT check, any result */
+	/* OK: the answer's TTL; GONE: the negative TTL; FAILED: unused. */
+	uint32_t		txt_ttl;
+	enum cache_txt_state	txt_state;
+	uint32_t		txt_failures;	/* FAILED checks in a row */
 	int64_t			next_refresh;	/* refresh.c looks then */
+	/* The fetch back-off of failed_id: */
 	int64_t			last_failure;	/* 0 = none */
-	uint32_t		failures;	/* in a row, for back-off */
+	uint32_t		failures;	/* failed fetches in a row */
 	/* The last failure reason, printable ASCII, "" when none. */
 	char			failure[CACHE_MAX_FAILURE + 1];
 	/* The TXT id whose fetch last failed, "" when none (RFC 8461
@@ -94,15 +115,16 @@ void	cache_record_clear(struct cache_record *);
 int	cache_record_copy(struct cache_record *, const struct cache_record *);
 
 /*
- * The codec (pure).  Layout of version 1, integers big-endian, times
+ * The codec (pure).  Layout of version 2, integers big-endian, times
  * as two's complement int64 and never negative:
  *
  *	u8  version (CACHE_RECORD_VERSION)
  *	u8  id length (1..STS_TXT_MAX_ID), id ([A-Za-z0-9])
  *	u8  mode (0 enforce, 1 testing, 2 none)
  *	u32 max_age (<= STS_POLICY_MAX_AGE)
- *	i64 fetched, i64 txt_checked, u32 txt_ttl, i64 next_refresh,
- *	i64 last_failure, u32 failures
+ *	i64 fetched, i64 txt_checked, u32 txt_ttl,
+ *	u8  txt_state (0 ok, 1 gone, 2 failed), u32 txt_failures,
+ *	i64 next_refresh, i64 last_failure, u32 failures
  *	u8  failure length (0..CACHE_MAX_FAILURE), failure (0x20..0x7e)
  *	u8  failed_id length (0..STS_TXT_MAX_ID), failed_id ([A-Za-z0-9])
  *	i64 last_query
@@ -111,8 +133,15 @@ int	cache_record_copy(struct cache_record *, const struct cache_record *);
  *	    or "*." and one)
  *	no trailing bytes
  *
- * The encoding is canonical: a record decodes only from the exact bytes
- * its encoding produces.
+ * The encoding is canonical: a version 2 record decodes only from the
+ * exact bytes its encoding produces.
+ *
+ * Version 1 (written by mta-stsd 0.1) is version 2 without txt_state and
+ * txt_failures, and had one failure count for both TXT and fetch
+ * failures.  It is still decoded, so an upgrade keeps every cached
+ * policy: failures with a failed_id stay the fetch back-off of that id,
+ * failures without one become a failed TXT state.  It re-encodes as
+ * version 2 on the next write.
  *
  * cache_record_encode() appends the encoding to out; -1 (out unchanged)
  * when the record breaks a rule above or out's cap is reached, so the

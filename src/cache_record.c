@@ -25,6 +25,10 @@
 #define CACHE_WIRE_TESTING	1
 #define CACHE_WIRE_NONE		2
 
+#define CACHE_WIRE_TXT_OK	0
+#define CACHE_WIRE_TXT_GONE	1
+#define CACHE_WIRE_TXT_FAILED	2
+
 void
 cache_record_init(struct cache_record *r)
 {
@@ -135,6 +139,51 @@ mode_from_wire(uint8_t w, enum sts_mode *m)
 	return 0;
 }
 
+const char *
+cache_txt_state_name(enum cache_txt_state st)
+{
+	switch (st) {
+	case CACHE_TXT_OK:
+		return "ok";
+	case CACHE_TXT_GONE:
+		return "gone";
+	case CACHE_TXT_FAILED:
+		return "failed";
+	}
+	return "?";
+}
+
+static int
+txt_state_to_wire(enum cache_txt_state st, uint8_t *w)
+{
+	switch (st) {
+	case CACHE_TXT_OK:
+		*w = CACHE_WIRE_TXT_OK;
+		return 0;
+	case CACHE_TXT_GONE:
+		*w = CACHE_WIRE_TXT_GONE;
+		return 0;
+	case CACHE_TXT_FAILED:
+		*w = CACHE_WIRE_TXT_FAILED;
+		return 0;
+	}
+	return -1;
+}
+
+static int
+txt_state_from_wire(uint8_t w, enum cache_txt_state *st)
+{
+	if (w == CACHE_WIRE_TXT_OK)
+		*st = CACHE_TXT_OK;
+	else if (w == CACHE_WIRE_TXT_GONE)
+		*st = CACHE_TXT_GONE;
+	else if (w == CACHE_WIRE_TXT_FAILED)
+		*st = CACHE_TXT_FAILED;
+	else
+		return -1;
+	return 0;
+}
+
 static int
 put_u32(struct buf *b, uint32_t v)
 {
@@ -172,7 +221,7 @@ cache_record_encode(const struct cache_record *r, struct buf *out)
 	const struct sts_policy	*p = &r->policy;
 	struct span		 id, failure, failed_id;
 	size_t			 start = out->len, i;
-	uint8_t			 mode;
+	uint8_t			 mode, txt_state;
 
 	if (array_span(r->id, sizeof(r->id), &id) == -1 ||
 	    !id_is_valid(id, false) ||
@@ -181,6 +230,7 @@ cache_record_encode(const struct cache_record *r, struct buf *out)
 	    array_span(r->failed_id, sizeof(r->failed_id), &failed_id) ==
 	    -1 || !id_is_valid(failed_id, true) ||
 	    mode_to_wire(p->mode, &mode) == -1 ||
+	    txt_state_to_wire(r->txt_state, &txt_state) == -1 ||
 	    p->max_age > STS_POLICY_MAX_AGE ||
 	    p->mx_count > STS_POLICY_MAX_MX ||
 	    (p->mx_count > 0 && p->mx == NULL) ||
@@ -201,6 +251,8 @@ cache_record_encode(const struct cache_record *r, struct buf *out)
 	    put_time(out, r->fetched) == -1 ||
 	    put_time(out, r->txt_checked) == -1 ||
 	    put_u32(out, r->txt_ttl) == -1 ||
+	    buf_add_byte(out, txt_state) == -1 ||
+	    put_u32(out, r->txt_failures) == -1 ||
 	    put_time(out, r->next_refresh) == -1 ||
 	    put_time(out, r->last_failure) == -1 ||
 	    put_u32(out, r->failures) == -1 ||
@@ -281,6 +333,24 @@ rd_str(struct reader *r, size_t min, size_t max, struct span *out)
 }
 
 /*
+ * Version 1 had one failure count for TXT and fetch failures: with a
+ * failed_id it was the fetch back-off of that id, without one the TXT
+ * checks were failing (cache.h).
+ */
+static void
+migrate_v1(struct cache_record *r)
+{
+	if (r->failures == 0 || r->failed_id[0] != '\0')
+		return;
+	r->txt_state = CACHE_TXT_FAILED;
+	r->txt_failures = r->failures;
+	if (r->last_failure > r->txt_checked)
+		r->txt_checked = r->last_failure;
+	r->failures = 0;
+	r->last_failure = 0;
+}
+
+/*
  * The layout is in cache.h.  Each step either reads exactly what it
  * expects within the remaining bytes or fails; nothing is allocated
  * before the count it depends on is checked against its limit.
@@ -292,11 +362,12 @@ cache_record_decode(struct span in, struct cache_record *out,
 	struct sts_policy	*p = &out->policy;
 	struct reader		 r = { in, 0 };
 	struct span		 s;
-	uint8_t			 version, mode, count;
+	uint8_t			 version, mode, count, txt_state;
 	size_t			 i;
 
 	cache_record_init(out);
-	if (rd_u8(&r, &version) == -1 || version != CACHE_RECORD_VERSION) {
+	if (rd_u8(&r, &version) == -1 || version < CACHE_RECORD_VERSION_MIN ||
+	    version > CACHE_RECORD_VERSION) {
 		*why = "unknown record version";
 		goto fail;
 	}
@@ -317,8 +388,17 @@ cache_record_decode(struct span in, struct cache_record *out,
 	}
 	if (rd_time(&r, &out->fetched) == -1 ||
 	    rd_time(&r, &out->txt_checked) == -1 ||
-	    rd_u32(&r, &out->txt_ttl) == -1 ||
-	    rd_time(&r, &out->next_refresh) == -1 ||
+	    rd_u32(&r, &out->txt_ttl) == -1) {
+		*why = "bad or truncated times";
+		goto fail;
+	}
+	if (version >= 2 && (rd_u8(&r, &txt_state) == -1 ||
+	    txt_state_from_wire(txt_state, &out->txt_state) == -1 ||
+	    rd_u32(&r, &out->txt_failures) == -1)) {
+		*why = "bad or truncated TXT state";
+		goto fail;
+	}
+	if (rd_time(&r, &out->next_refresh) == -1 ||
 	    rd_time(&r, &out->last_failure) == -1 ||
 	    rd_u32(&r, &out->failures) == -1) {
 		*why = "bad or truncated times";
@@ -365,6 +445,8 @@ cache_record_decode(struct span in, struct cache_record *out,
 		*why = "trailing bytes";
 		goto fail;
 	}
+	if (version == 1)
+		migrate_v1(out);
 	return 0;
 fail:
 	cache_record_clear(out);

@@ -153,7 +153,7 @@ record_json(const char *domain, const struct cache_record *rec, int64_t now)
 		json_array_append_new(mx, json_string(rec->policy.mx[i]));
 	valid = schedule_policy_valid(rec->fetched, rec->policy.max_age, now);
 	return json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:b, s:o, "
-	    "s:I, s:o, s:o, s:I, s:s, s:o}",
+	    "s:I, s:s, s:I, s:o, s:o, s:I, s:s, s:s, s:o}",
 	    "domain", domain,
 	    "id", rec->id,
 	    "mode", sts_mode_name(rec->policy.mode),
@@ -165,9 +165,12 @@ record_json(const char *domain, const struct cache_record *rec, int64_t now)
 	    "valid", valid,
 	    "txt_checked", json_time(rec->txt_checked),
 	    "txt_ttl", (json_int_t)rec->txt_ttl,
+	    "txt_state", cache_txt_state_name(rec->txt_state),
+	    "txt_failures", (json_int_t)rec->txt_failures,
 	    "next_refresh", json_time(rec->next_refresh),
 	    "last_failure", json_time(rec->last_failure),
 	    "failures", (json_int_t)rec->failures,
+	    "failed_id", rec->failed_id,
 	    "failure", rec->failure,
 	    "last_query", json_time(rec->last_query));
 }
@@ -427,7 +430,7 @@ cmd_flush(struct ctl_conn *c, const char *arg)
 			ctl_error(c, "cache write failed");
 			return;
 		}
-		lookup_forget(src->lookups, NULL);
+		lookup_flush(src->lookups, NULL);
 		log_info("control flush all uid=%u pid=%d", (unsigned)c->uid,
 		    (int)c->pid);
 		ctl_send(c, json_pack("{s:b, s:s}", "ok", 1, "flushed",
@@ -440,7 +443,7 @@ cmd_flush(struct ctl_conn *c, const char *arg)
 		ctl_error(c, "cache write failed");
 		return;
 	}
-	lookup_forget(src->lookups, dn.name);
+	lookup_flush(src->lookups, dn.name);
 	log_info("control flush domain=%s uid=%u pid=%d", dn.name,
 	    (unsigned)c->uid, (int)c->pid);
 	ctl_send(c, json_pack("{s:b, s:s}", "ok", 1, "flushed", dn.name));

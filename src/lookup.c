@@ -220,13 +220,63 @@ copy_reason(char *dst, size_t size, const char *src)
 }
 
 /*
- * Something failed.  With a valid cached policy, note the failure in the
- * record (logging only when the failure changes), keep serving the
- * policy and retry with back-off.  Without one, remember the failure in
- * memory so the next queries do not hammer the remote.
+ * Forget the cached copy the lookup started with, so that nothing it
+ * held from before is served or written back.
  */
 static void
-lookup_failed(struct lookup *lk, const char *reason, const char *failed_id)
+lookup_drop_cached(struct lookup *lk, const char *why)
+{
+	if (!lk->have_cached)
+		return;
+	log_debug("lookup lookup=%" PRIu64 " domain=%s cached id=%s dropped: "
+	    "%s", lk->id, lk->domain, lk->cached.id, why);
+	cache_record_clear(&lk->cached);
+	lk->have_cached = false;
+}
+
+/* An expired policy is never served: check at every step (rule 4). */
+static void
+lookup_check_expiry(struct lookup *lk, int64_t now)
+{
+	if (lk->have_cached && !schedule_policy_valid(lk->cached.fetched,
+	    lk->cached.policy.max_age, now))
+		lookup_drop_cached(lk, "expired");
+}
+
+/*
+ * A check failed and the lookup holds a valid cached policy, whose
+ * record the caller has updated with what failed: note why (logging only
+ * when the reason changes), store it and keep serving the policy.
+ */
+static void
+lookup_keep(struct lookup *lk, const char *text, int64_t now)
+{
+	struct lookup_engine	*le = lk->engine;
+	struct cache_record	*rec = &lk->cached;
+	int64_t			 next;
+
+	le->stats.stale_served++;
+	if (strcmp(rec->failure, text) != 0)
+		log_warnx("policy kept domain=%s id=%s expires_in=%llds "
+		    "reason=\"%s\"", lk->domain, rec->id,
+		    (long long)(schedule_policy_expires(rec->fetched,
+		    rec->policy.max_age) - now), text);
+	if (text != rec->failure)
+		memcpy(rec->failure, text, strlen(text) + 1);
+	next = schedule_txt_next(&le->sc, rec);
+	rec->next_refresh = next > now ? next : now;
+	lookup_store(lk, rec);
+	lookup_finish(lk, REPLY_POLICY, &rec->policy);
+}
+
+/*
+ * The TXT lookup failed (SERVFAIL, timeout, refused, malformed): ask
+ * again after a short back-off, never the fetch back-off (rule 1).  A
+ * valid cached policy is kept; without one the failure is remembered
+ * in memory for as long.
+ */
+static void
+lookup_txt_failed(struct lookup *lk, const char *reason)
 {
 	struct lookup_engine	*le = lk->engine;
 	struct cache_record	*rec = &lk->cached;
@@ -236,38 +286,72 @@ lookup_failed(struct lookup *lk, const char *reason, const char *failed_id)
 
 	copy_reason(text, sizeof(text), reason);
 	lookup_summary(lk, "failed: %s", text);
+	lookup_check_expiry(lk, now);
 	if (lk->have_cached) {
-		le->stats.stale_served++;
-		if (rec->failures == 0 || strcmp(rec->failure, text) != 0)
-			log_warnx("policy kept domain=%s id=%s "
-			    "expires_in=%llds reason=\"%s\"", lk->domain,
-			    rec->id,
-			    (long long)(schedule_policy_expires(rec->fetched,
-			    rec->policy.max_age) - now), text);
-		rec->failures++;
-		rec->last_failure = now;
-		memcpy(rec->failure, text, sizeof(text));
-		if (failed_id != NULL)
-			memcpy(rec->failed_id, failed_id,
-			    strlen(failed_id) + 1);
-		rec->next_refresh = schedule_retry_at(&le->sc, now,
-		    rec->failures, lookup_random(le));
-		lookup_store(lk, rec);
-		lookup_finish(lk, REPLY_POLICY, &rec->policy);
+		rec->txt_state = CACHE_TXT_FAILED;
+		if (rec->txt_failures < UINT32_MAX)
+			rec->txt_failures++;
+		rec->txt_checked = now;
+		lookup_keep(lk, text, now);
 		return;
 	}
 	me = memo_put(le->neg, lk->domain);
-	me->until = now + le->cfg->failure_ttl;
 	me->kind = REPLY_FAILED;
-	if (failed_id != NULL) {
-		if (strcmp(me->failed_id, failed_id) == 0)
-			me->failures++;
-		else
-			me->failures = 1;
-		memcpy(me->failed_id, failed_id, strlen(failed_id) + 1);
-		me->retry_at = schedule_retry_at(&le->sc, now, me->failures,
-		    lookup_random(le));
+	if (me->txt_failures < UINT32_MAX)
+		me->txt_failures++;
+	me->until = now + schedule_txt_retry(&le->sc, me->txt_failures);
+	lookup_finish(lk, REPLY_FAILED, NULL);
+}
+
+/*
+ * The fetch of the TXT record's id failed, or its policy was invalid.
+ * That id is not fetched again before its back-off (RFC 8461 §3.3), but
+ * the TXT record answered: it is asked again after its own TTL, and a
+ * different id is fetched at once (rule 1).
+ */
+static void
+lookup_fetch_failed(struct lookup *lk, const char *reason)
+{
+	struct lookup_engine	*le = lk->engine;
+	struct cache_record	*rec = &lk->cached;
+	struct memo_entry	*me;
+	uint32_t		 ttl;
+	int64_t			 now = lookup_now();
+	char			 text[CACHE_MAX_FAILURE + 1];
+
+	copy_reason(text, sizeof(text), reason);
+	lookup_summary(lk, "failed: %s", text);
+	lookup_check_expiry(lk, now);
+	if (lk->have_cached) {
+		rec->txt_state = CACHE_TXT_OK;
+		rec->txt_failures = 0;
+		rec->txt_checked = now;
+		rec->txt_ttl = lk->txt_ttl;
+		if (strcmp(rec->failed_id, lk->txt.id) == 0 &&
+		    rec->failures > 0) {
+			if (rec->failures < UINT32_MAX)
+				rec->failures++;
+		} else
+			rec->failures = 1;
+		memcpy(rec->failed_id, lk->txt.id, lk->txt.id_len + 1);
+		rec->last_failure = now;
+		lookup_keep(lk, text, now);
+		return;
 	}
+	me = memo_put(le->neg, lk->domain);
+	me->kind = REPLY_FAILED;
+	me->txt_failures = 0;
+	if (strcmp(me->failed_id, lk->txt.id) == 0 && me->failures > 0) {
+		if (me->failures < UINT32_MAX)
+			me->failures++;
+	} else
+		me->failures = 1;
+	memcpy(me->failed_id, lk->txt.id, lk->txt.id_len + 1);
+	me->retry_at = schedule_retry_at(&le->sc, now, me->failures,
+	    lookup_random(le));
+	ttl = schedule_txt_ttl(&le->sc, lk->txt_ttl);
+	me->until = now + (ttl < le->cfg->failure_ttl ? ttl :
+	    le->cfg->failure_ttl);
 	lookup_finish(lk, REPLY_FAILED, NULL);
 }
 
@@ -282,6 +366,7 @@ lookup_on_fetch(void *arg, const struct fetch_result *res)
 	int64_t			 now = lookup_now();
 
 	lk->fq = NULL;
+	lookup_check_expiry(lk, now);
 	if (res->status != FETCH_OK) {
 		le->stats.fetch_failed++;
 		if ((size_t)res->status < LOOKUP_FETCH_REASONS)
@@ -290,7 +375,7 @@ lookup_on_fetch(void *arg, const struct fetch_result *res)
 		    "id=%s status=%s reason=\"%s\"", lk->id, lk->domain,
 		    lk->txt.id, fetch_status_name(res->status), res->reason);
 		snprintf(reason, sizeof(reason), "fetch: %s", res->reason);
-		lookup_failed(lk, reason, lk->txt.id);
+		lookup_fetch_failed(lk, reason);
 		return;
 	}
 	le->stats.fetch_ok++;
@@ -301,13 +386,14 @@ lookup_on_fetch(void *arg, const struct fetch_result *res)
 		    "reason=\"%s\"", lk->id, lk->domain, lk->txt.id, why);
 		snprintf(reason, sizeof(reason), "invalid policy: %s", why);
 		cache_record_clear(&rec);
-		lookup_failed(lk, reason, lk->txt.id);
+		lookup_fetch_failed(lk, reason);
 		return;
 	}
 	memcpy(rec.id, lk->txt.id, lk->txt.id_len + 1);
 	rec.fetched = now;
 	rec.txt_checked = now;
 	rec.txt_ttl = lk->txt_ttl;
+	rec.txt_state = CACHE_TXT_OK;
 	rec.last_query = lk->last_query;
 	rec.next_refresh = schedule_next_refresh(&le->sc, now,
 	    rec.policy.max_age, now, now, lookup_random(le));
@@ -354,7 +440,7 @@ lookup_on_addrs(void *arg, const struct resolver_addr_result *res)
 		snprintf(reason, sizeof(reason), "fetch: %s does not resolve "
 		    "(%s: %s)", lk->host, resolver_status_name(res->status),
 		    res->why != NULL ? res->why : "no address");
-		lookup_failed(lk, reason, lk->txt.id);
+		lookup_fetch_failed(lk, reason);
 		return;
 	}
 	for (i = 0; i < res->naddrs && i < RESOLVER_MAX_ADDRS; i++)
@@ -372,11 +458,13 @@ lookup_confirm(struct lookup *lk)
 	struct cache_record	*rec = &lk->cached;
 	int64_t			 now = lookup_now();
 
-	if (rec->failures > 0)
-		log_info("policy recovered domain=%s id=%s after=%u failures",
-		    lk->domain, rec->id, rec->failures);
+	if (rec->failures > 0 || rec->txt_state != CACHE_TXT_OK)
+		log_info("policy recovered domain=%s id=%s after=\"%s\"",
+		    lk->domain, rec->id, rec->failure);
 	rec->txt_checked = now;
 	rec->txt_ttl = lk->txt_ttl;
+	rec->txt_state = CACHE_TXT_OK;
+	rec->txt_failures = 0;
 	rec->failures = 0;
 	rec->last_failure = 0;
 	rec->failure[0] = '\0';
@@ -393,27 +481,38 @@ lookup_confirm(struct lookup *lk)
 
 /*
  * The domain publishes no (valid) MTA-STS record.  A valid cached policy
- * stays, as for any failure (RFC 8461 §5.1, "what" says why); otherwise
- * the negative answer is remembered for negative_ttl, or for ttl (the
- * answer's own) if that is shorter.
+ * stays, as for any failure (RFC 8461 §5.1, "what" says why), and the
+ * record is asked again after the negative TTL; without one the negative
+ * answer is remembered for as long.  ttl is the answer's negative TTL
+ * (RFC 2308), at most negative_ttl is believed.
  */
 static void
 lookup_no_policy(struct lookup *lk, uint32_t ttl, const char *what,
     const char *summary, const char *detail)
 {
 	struct lookup_engine	*le = lk->engine;
+	struct cache_record	*rec = &lk->cached;
 	struct memo_entry	*me;
+	int64_t			 now = lookup_now();
 	char			 reason[LOOKUP_REASON_MAX];
+	char			 text[CACHE_MAX_FAILURE + 1];
 
+	lookup_check_expiry(lk, now);
 	if (lk->have_cached) {
 		snprintf(reason, sizeof(reason), "%s (%s)", what, detail);
-		lookup_failed(lk, reason, NULL);
+		copy_reason(text, sizeof(text), reason);
+		lookup_summary(lk, "failed: %s", text);
+		rec->txt_state = CACHE_TXT_GONE;
+		rec->txt_failures = 0;
+		rec->txt_checked = now;
+		rec->txt_ttl = ttl;
+		lookup_keep(lk, text, now);
 		return;
 	}
 	me = memo_put(le->neg, lk->domain);
 	me->kind = REPLY_NO_POLICY;
-	me->until = lookup_now() + (ttl < le->cfg->negative_ttl ? ttl :
-	    le->cfg->negative_ttl);
+	me->txt_failures = 0;
+	me->until = now + schedule_negative_ttl(&le->sc, ttl);
 	lookup_summary(lk, "%s (%s)", summary, detail);
 	lookup_finish(lk, REPLY_NO_POLICY, NULL);
 }
@@ -426,12 +525,42 @@ lookup_backing_off(struct lookup *lk, int64_t now)
 	struct memo_entry	*me;
 
 	if (lk->have_cached)
-		return strcmp(lk->cached.failed_id, lk->txt.id) == 0 &&
+		return lk->cached.failures > 0 &&
+		    strcmp(lk->cached.failed_id, lk->txt.id) == 0 &&
 		    now < schedule_retry_at(&le->sc, lk->cached.last_failure,
 		    lk->cached.failures, str_hash(lk->domain));
 	me = memo_get(le->neg, lk->domain);
-	return me != NULL && strcmp(me->failed_id, lk->txt.id) == 0 &&
-	    now < me->retry_at;
+	return me != NULL && me->failures > 0 &&
+	    strcmp(me->failed_id, lk->txt.id) == 0 && now < me->retry_at;
+}
+
+/*
+ * The TXT record names an id whose fetch is backing off: the record
+ * answered, so it is asked again after its TTL; meanwhile the cached
+ * policy (if any) keeps being served, the failure kept as it was.
+ */
+static void
+lookup_backoff(struct lookup *lk, int64_t now)
+{
+	struct lookup_engine	*le = lk->engine;
+	struct cache_record	*rec = &lk->cached;
+	struct memo_entry	*me;
+	uint32_t		 ttl;
+
+	if (lk->have_cached) {
+		rec->txt_state = CACHE_TXT_OK;
+		rec->txt_failures = 0;
+		rec->txt_checked = now;
+		rec->txt_ttl = lk->txt_ttl;
+		lookup_keep(lk, rec->failure, now);
+		return;
+	}
+	if ((me = memo_get(le->neg, lk->domain)) != NULL) {
+		ttl = schedule_txt_ttl(&le->sc, lk->txt_ttl);
+		me->until = now + (ttl < le->cfg->failure_ttl ? ttl :
+		    le->cfg->failure_ttl);
+	}
+	lookup_finish(lk, REPLY_FAILED, NULL);
 }
 
 static void
@@ -448,6 +577,7 @@ lookup_on_txt(void *arg, const struct resolver_txt_result *res)
 	size_t			 i;
 
 	lk->rq = NULL;
+	lookup_check_expiry(lk, now);
 	switch (res->status) {
 	case RESOLVER_OK:
 		break;
@@ -472,7 +602,7 @@ lookup_on_txt(void *arg, const struct resolver_txt_result *res)
 		    res->why != NULL ? res->why : "");
 		snprintf(reason, sizeof(reason), "TXT lookup failed (%s)",
 		    resolver_status_name(res->status));
-		lookup_failed(lk, reason, NULL);
+		lookup_txt_failed(lk, reason);
 		return;
 	}
 	for (i = 0; i < a->nrecords; i++) {
@@ -510,10 +640,7 @@ lookup_on_txt(void *arg, const struct resolver_txt_result *res)
 		    lk->txt.id);
 		lookup_summary(lk, "fetch of id %s failed recently, not "
 		    "retried yet", lk->txt.id);
-		if (lk->have_cached)
-			lookup_finish(lk, REPLY_POLICY, &lk->cached.policy);
-		else
-			lookup_finish(lk, REPLY_FAILED, NULL);
+		lookup_backoff(lk, now);
 		return;
 	}
 	lookup_set_state(lk, LOOKUP_ADDR);
@@ -609,6 +736,8 @@ lookup_engine_reconfigure(struct lookup_engine *le)
 
 	le->sc.txt_ttl_min = cfg->txt_ttl_min;
 	le->sc.txt_ttl_max = cfg->txt_ttl_max;
+	le->sc.negative_ttl = cfg->negative_ttl;
+	le->sc.failure_ttl = cfg->failure_ttl;
 	le->sc.retry_min = cfg->retry_min;
 	le->sc.retry_max = cfg->retry_max;
 	le->sc.check_interval = cfg->check_interval;
@@ -678,13 +807,31 @@ lookup_background(struct lookup_engine *le, const char *domain, bool renew,
 	return 0;
 }
 
-void
-lookup_forget(struct lookup_engine *le, const char *domain)
+/* Rule 2: a lookup that began before a flush writes nothing back. */
+static void
+lookup_flush_one(struct lookup *lk)
 {
-	if (domain == NULL)
+	if (lk->have_cached)
+		lk->flushed = true;
+	lookup_drop_cached(lk, "flushed");
+}
+
+void
+lookup_flush(struct lookup_engine *le, const char *domain)
+{
+	struct lookup	*lk;
+	size_t		 i;
+
+	if (domain == NULL) {
 		memo_clear(le->neg);
-	else
-		memo_del(le->neg, domain);
+		for (i = 0; i < LOOKUP_HASH_SIZE; i++)
+			LIST_FOREACH(lk, &le->table[i], hash_entry)
+				lookup_flush_one(lk);
+		return;
+	}
+	memo_del(le->neg, domain);
+	if ((lk = lookup_find(le, domain)) != NULL)
+		lookup_flush_one(lk);
 }
 
 enum socketmap_status

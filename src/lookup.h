@@ -128,8 +128,13 @@ void	lookup_cancel(struct lookup_wait *);
  */
 int	lookup_background(struct lookup_engine *, const char *, bool,
 	    lookup_bg_fn *, void *);
-/* Forget in-memory negative results for domain (NULL: all). */
-void	lookup_forget(struct lookup_engine *, const char *);
+/*
+ * The cache record of domain (NULL: every record) was deleted: forget
+ * the in-memory negative results too, and make a lookup of it in flight
+ * drop the cached copy it started with, so that it never writes it back
+ * or serves it; it goes on as a first discovery.
+ */
+void	lookup_flush(struct lookup_engine *, const char *);
 
 /*
  * The reply Postfix gets for key right now, from the cache and the

@@ -24,6 +24,7 @@
 
 #include "buf.h"
 #include "cache.h"
+#include "clock.h"
 #include "domain.h"
 #include "lookup.h"
 #include "reply.h"
@@ -73,6 +74,7 @@ struct lookup {
 	struct sts_txt		 txt;
 	uint32_t		 txt_ttl;
 	bool			 have_cached;	/* cached is a valid policy */
+	bool			 flushed;	/* cached dropped by a flush */
 	struct cache_record	 cached;	/* owned */
 	bool			 renew;		/* refetch even if id is same */
 	int64_t			 last_query;	/* kept in a new record */
@@ -114,7 +116,7 @@ struct lookup_engine {
 static inline int64_t
 lookup_now(void)
 {
-	return (int64_t)time(NULL);
+	return clock_now();
 }
 
 /* lookup.c */

@@ -36,17 +36,27 @@
 #include "socketmap.h"
 
 /*
- * A failed re-check keeps the cached policy; it is retried with
- * back-off.  Otherwise the id is due again when the TXT TTL runs out.
+ * The cached domain's TXT record is due to be asked again: when its
+ * answer's TTL, the negative TTL or the failure back-off has run out,
+ * whichever the last check found (rule 1, schedule_txt_next()).
  */
 static bool
-recheck_due(struct lookup_engine *le, const char *domain,
-    const struct cache_record *rec, int64_t now)
+recheck_due(struct lookup_engine *le, const struct cache_record *rec,
+    int64_t now)
 {
-	if (rec->failures > 0)
-		return now >= schedule_retry_at(&le->sc, rec->last_failure,
-		    rec->failures, str_hash(domain));
-	return schedule_txt_due(&le->sc, rec->txt_checked, rec->txt_ttl, now);
+	return now >= schedule_txt_next(&le->sc, rec);
+}
+
+/*
+ * The last check of the cached domain failed (TXT lookup failed or
+ * record gone, or the fetch of a new id failed): its due re-check runs
+ * in the background while queries get the cached policy at once, so an
+ * outage does not make every query wait query_wait (rule 1).
+ */
+static bool
+recheck_failing(const struct cache_record *rec)
+{
+	return rec->txt_state != CACHE_TXT_OK || rec->failures > 0;
 }
 
 static void
@@ -141,7 +151,8 @@ lookup_on_wait_timeout(evutil_socket_t fd, short what, void *arg)
 	    lk->domain, lookup_state_name(lk->state),
 	    w->engine->cfg->query_wait_ms, lk->have_cached ? "yes" : "no");
 	buf_init(&data, LOOKUP_MAX_REPLY);
-	if (lk->have_cached)
+	if (lk->have_cached && schedule_policy_valid(lk->cached.fetched,
+	    lk->cached.policy.max_age, lookup_now()))
 		st = lookup_reply(REPLY_POLICY, &lk->cached.policy, &data);
 	else
 		st = lookup_reply(REPLY_WAIT_TIMEOUT, NULL, &data);
@@ -280,20 +291,6 @@ lookup_query(struct lookup_engine *le, struct span key, uint64_t conn_id,
 		return w;
 	}
 
-	/* A lookup in flight for the domain: share it. */
-	if ((lk = lookup_find(le, dn.name)) != NULL) {
-		if (lk->nwaiters >= le->cfg->max_waiters) {
-			log_info("lookup waiters at limit lookup=%" PRIu64
-			    " domain=%s max=%u", lk->id, lk->domain,
-			    le->cfg->max_waiters);
-			wait_busy(le, w, lk->have_cached ? &lk->cached : NULL);
-			return w;
-		}
-		le->stats.joined++;
-		wait_attach(le, w, lk);
-		return w;
-	}
-
 	cache_record_init(&rec);
 	cs = cache_get(le->cache, dn.name, &rec);
 	switch (cs) {
@@ -309,15 +306,36 @@ lookup_query(struct lookup_engine *le, struct span key, uint64_t conn_id,
 	}
 	if (valid) {
 		usage_touch(le, dn.name, now);
-		if (!recheck_due(le, dn.name, &rec, now)) {
+		/* Whatever runs in the background (rule 3). */
+		if (!recheck_due(le, &rec, now)) {
 			le->stats.cache_hits++;
 			wait_answer_later(w, REPLY_POLICY, &rec.policy);
 			cache_record_clear(&rec);
 			return w;
 		}
-	} else {
-		le->stats.cache_misses++;
+	} else
 		cache_record_clear(&rec);
+
+	/* A lookup in flight for the domain: share it. */
+	if ((lk = lookup_find(le, dn.name)) != NULL) {
+		if (valid && recheck_failing(&rec)) {
+			le->stats.cache_hits++;
+			wait_answer_later(w, REPLY_POLICY, &rec.policy);
+		} else if (lk->nwaiters >= le->cfg->max_waiters) {
+			log_info("lookup waiters at limit lookup=%" PRIu64
+			    " domain=%s max=%u", lk->id, lk->domain,
+			    le->cfg->max_waiters);
+			wait_busy(le, w, valid ? &rec : NULL);
+		} else {
+			le->stats.joined++;
+			wait_attach(le, w, lk);
+		}
+		cache_record_clear(&rec);
+		return w;
+	}
+
+	if (!valid) {
+		le->stats.cache_misses++;
 		me = memo_get(le->neg, dn.name);
 		if (me != NULL && now < me->until) {
 			le->stats.negative_hits++;
@@ -335,6 +353,14 @@ lookup_query(struct lookup_engine *le, struct span key, uint64_t conn_id,
 			le->busy_suppressed++;
 		le->busy_logged = true;
 		wait_busy(le, w, valid ? &rec : NULL);
+		cache_record_clear(&rec);
+		return w;
+	}
+	if (valid && recheck_failing(&rec)) {
+		/* Stale-while-revalidate: answered before rec moves. */
+		le->stats.cache_hits++;
+		wait_answer_later(w, REPLY_POLICY, &rec.policy);
+		(void)lookup_start(le, dn.name, &rec, false, now);
 		cache_record_clear(&rec);
 		return w;
 	}

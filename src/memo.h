@@ -22,7 +22,8 @@ struct memo_entry {
 	int64_t		time;		/* usage: last query */
 	char		failed_id[STS_TXT_MAX_ID + 1]; /* "" when none */
 	int64_t		retry_at;	/* failed_id not fetched before */
-	uint32_t	failures;	/* in a row */
+	uint32_t	failures;	/* fetches of failed_id in a row */
+	uint32_t	txt_failures;	/* failed TXT lookups in a row */
 	unsigned	kind;		/* caller's tag */
 };
 

@@ -358,14 +358,19 @@ print_record(json_t *r)
 	printf("fetched:         %s\n", jstr(r, "fetched"));
 	printf("expires:         %s%s\n", jstr(r, "expires"),
 	    json_is_true(json_object_get(r, "valid")) ? "" : " (expired)");
-	printf("txt confirmed:   %s (ttl %lld s)\n", jstr(r, "txt_checked"),
-	    jint(r, "txt_ttl"));
+	printf("txt checked:     %s (%s, ttl %lld s", jstr(r, "txt_checked"),
+	    jstr(r, "txt_state"), jint(r, "txt_ttl"));
+	if (jint(r, "txt_failures") > 0)
+		printf(", %lld failures in a row", jint(r, "txt_failures"));
+	printf(")\n");
 	printf("next refresh:    %s\n", jstr(r, "next_refresh"));
 	printf("last query:      %s\n", jstr(r, "last_query"));
 	if (jint(r, "failures") > 0)
-		printf("last failure:    %s (%lld in a row): %s\n",
-		    jstr(r, "last_failure"), jint(r, "failures"),
-		    jstr(r, "failure"));
+		printf("failed id:       %s (%lld fetches in a row, last %s)\n",
+		    jstr(r, "failed_id"), jint(r, "failures"),
+		    jstr(r, "last_failure"));
+	if (jstr(r, "failure")[0] != '\0')
+		printf("last failure:    %s\n", jstr(r, "failure"));
 }
 
 static int

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "cache.h"
+#include "clock.h"
 #include "config.h"
 #include "domain.h"
 #include "log.h"
@@ -81,7 +82,7 @@ refresh_collect(void *arg, const char *domain, const struct cache_record *rec)
 	struct refresh_item	*it;
 	enum refresh_action	 act;
 	size_t			 len = strlen(domain);
-	int64_t			 now = (int64_t)time(NULL);
+	int64_t			 now = clock_now();
 	bool			 valid;
 
 	valid = schedule_policy_valid(rec->fetched, rec->policy.max_age, now);

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cache.h"
 #include "schedule.h"
 
 bool
@@ -33,6 +34,44 @@ schedule_txt_due(const struct schedule_config *sc, int64_t checked,
     uint32_t ttl, int64_t now)
 {
 	return now >= checked + (int64_t)schedule_txt_ttl(sc, ttl);
+}
+
+uint32_t
+schedule_negative_ttl(const struct schedule_config *sc, uint32_t ttl)
+{
+	if (ttl > sc->negative_ttl)
+		ttl = sc->negative_ttl;
+	return ttl < 1 ? 1 : ttl;
+}
+
+uint32_t
+schedule_txt_retry(const struct schedule_config *sc, uint32_t n)
+{
+	uint32_t	delay = SCHEDULE_TXT_RETRY_MIN, i;
+
+	for (i = 1; i < n && delay < sc->failure_ttl; i++)
+		delay *= 2;
+	if (delay > sc->failure_ttl)
+		delay = sc->failure_ttl;
+	return delay < 1 ? 1 : delay;
+}
+
+int64_t
+schedule_txt_next(const struct schedule_config *sc,
+    const struct cache_record *rec)
+{
+	switch (rec->txt_state) {
+	case CACHE_TXT_OK:
+		return rec->txt_checked +
+		    (int64_t)schedule_txt_ttl(sc, rec->txt_ttl);
+	case CACHE_TXT_GONE:
+		return rec->txt_checked +
+		    (int64_t)schedule_negative_ttl(sc, rec->txt_ttl);
+	case CACHE_TXT_FAILED:
+		return rec->txt_checked +
+		    (int64_t)schedule_txt_retry(sc, rec->txt_failures);
+	}
+	return rec->txt_checked;
 }
 
 static int64_t

@@ -13,9 +13,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct cache_record;
+
 struct schedule_config {
 	uint32_t	txt_ttl_min;	/* floor on the TXT TTL, seconds */
 	uint32_t	txt_ttl_max;	/* ceiling on the TXT TTL */
+	uint32_t	negative_ttl;	/* ceiling on a negative TTL */
+	uint32_t	failure_ttl;	/* ceiling on the TXT retry back-off */
 	uint32_t	retry_min;	/* first retry after a failed fetch */
 	uint32_t	retry_max;	/* back-off ceiling */
 	uint32_t	check_interval;	/* proactive TXT check period */
@@ -24,6 +28,8 @@ struct schedule_config {
 
 /* Percent of max_age after which the refresher refetches the policy. */
 #define SCHEDULE_RENEW_PCT	75
+/* First re-check after a failed TXT lookup, doubled per failure. */
+#define SCHEDULE_TXT_RETRY_MIN	5
 
 /* The policy fetched at fetched with max_age is still valid at now. */
 bool	 schedule_policy_valid(int64_t fetched, uint32_t max_age, int64_t now);
@@ -34,6 +40,27 @@ uint32_t schedule_txt_ttl(const struct schedule_config *, uint32_t);
 /* The TXT id confirmed at checked with ttl must be re-checked at now. */
 bool	 schedule_txt_due(const struct schedule_config *, int64_t checked,
 	    uint32_t ttl, int64_t now);
+/*
+ * How long a negative TXT answer (NXDOMAIN, NODATA, no valid record) with
+ * negative TTL ttl is believed: ttl, at least 1 s, at most negative_ttl.
+ */
+uint32_t schedule_negative_ttl(const struct schedule_config *, uint32_t);
+/*
+ * The wait after the n-th failed TXT lookup in a row (n >= 1; SERVFAIL,
+ * timeout, refused, malformed): SCHEDULE_TXT_RETRY_MIN doubled per
+ * further failure, at most failure_ttl.  Never the fetch back-off: DNS
+ * failures are short-lived and say nothing about the policy.
+ */
+uint32_t schedule_txt_retry(const struct schedule_config *, uint32_t);
+/*
+ * When a cached domain's TXT record is asked again, from what the last
+ * check found (RFC 8461 §3.1, §5.1; RFC 2308): an answer after its TTL
+ * (clamped), a negative answer after schedule_negative_ttl(), a failure
+ * after schedule_txt_retry().  The fetch back-off of a failed id plays
+ * no part: it decides only whether that id is fetched again.
+ */
+int64_t	 schedule_txt_next(const struct schedule_config *,
+	    const struct cache_record *);
 /*
  * Earliest time to retry after the n-th failure in a row (n >= 1) at
  * failed_at: retry_min doubled per further failure up to retry_max, plus

@@ -4,8 +4,9 @@
  *
  * Properties, abort() on any violation: a failed decode leaves an empty
  * record and a reason; a decoded record passes the encoder's checks, and
- * since the encoding is canonical it encodes back to exactly the input;
- * decoding that again gives the same encoding.
+ * since the encoding is canonical it encodes back to exactly the input
+ * (an older version: to the current one); decoding that again gives the
+ * same encoding.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -37,7 +38,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_init(&e1, CACHE_MAX_RECORD);
 	buf_init(&e2, CACHE_MAX_RECORD);
 	if (cache_record_encode(&r, &e1) == -1 ||
-	    !span_eq(buf_span(&e1), span_make(data, size)))
+	    (data[0] == CACHE_RECORD_VERSION &&
+	    !span_eq(buf_span(&e1), span_make(data, size))))
 		abort();
 	if (cache_record_decode(buf_span(&e1), &r2, &why) == -1 ||
 	    cache_record_encode(&r2, &e2) == -1 ||

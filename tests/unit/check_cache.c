@@ -369,8 +369,13 @@ raw_str(struct buf *b, const char *s, int len)
 	buf_add_str(b, s);
 }
 
+/*
+ * Version 1 has no TXT state; from version 2 on it is txt_state
+ * (a byte) and txt_failures.
+ */
 static void
-raw_encode(const struct raw *r, struct buf *b)
+raw_encode_state(const struct raw *r, int txt_state, uint32_t txt_failures,
+    struct buf *b)
 {
 	size_t	n = 0, i;
 
@@ -382,6 +387,10 @@ raw_encode(const struct raw *r, struct buf *b)
 	raw_u64(b, r->time);
 	raw_u64(b, r->time);
 	raw_u32(b, 300);
+	if (r->version >= 2) {
+		buf_add_byte(b, (uint8_t)txt_state);
+		raw_u32(b, txt_failures);
+	}
 	raw_u64(b, r->time);
 	raw_u64(b, r->time);
 	raw_u32(b, 0);
@@ -395,6 +404,12 @@ raw_encode(const struct raw *r, struct buf *b)
 	for (i = 0; i < n; i++)
 		raw_str(b, r->mx[i], -1);
 	buf_add_str(b, r->trailer);
+}
+
+static void
+raw_encode(const struct raw *r, struct buf *b)
+{
+	raw_encode_state(r, 0, 0, b);
 }
 
 #define RAW_GOOD { 1, "abc", 0, 86400, 1700000000, "", "", -1, \
@@ -417,7 +432,7 @@ static const struct bad_case bad_cases[] = {
 	    { "*.mx.example", "mx.example", NULL }, "", -1 }, NULL },
 	{ "version-0", { 0, "abc", 0, 86400, 1, "", "", -1,
 	    { "mx.example", NULL, NULL }, "", -1 }, "unknown record version" },
-	{ "version-2", { 2, "abc", 0, 86400, 1, "", "", -1,
+	{ "version-3", { 3, "abc", 0, 86400, 1, "", "", -1,
 	    { "mx.example", NULL, NULL }, "", -1 }, "unknown record version" },
 	{ "trailing-garbage", { 1, "abc", 0, 86400, 1, "", "", -1,
 	    { "mx.example", NULL, NULL }, "x", -1 }, "trailing bytes" },
@@ -495,27 +510,118 @@ static const struct bad_case bad_cases[] = {
 	    "bad or truncated mx pattern" },
 };
 
+/*
+ * Every case as written (version 1 for most: the layout an upgrade
+ * reads) and, where it is version 1, again in the current layout.
+ */
 START_TEST(test_codec_bad)
 {
-	const struct bad_case	*c = &bad_cases[_i];
+	const struct bad_case	*c = &bad_cases[_i / 2];
 	struct cache_record	 d;
+	struct raw		 raw = c->raw;
 	struct buf		 b;
 	const char		*why = NULL;
 	int			 rc;
 
-	raw_encode(&c->raw, &b);
+	if (_i % 2 == 1) {
+		if (raw.version != 1)
+			return;
+		raw.version = CACHE_RECORD_VERSION;
+	}
+	raw_encode(&raw, &b);
 	rc = cache_record_decode(buf_span(&b), &d, &why);
 	if (c->why == NULL) {
-		ck_assert_msg(rc == 0, "case %s: got %s, want success",
-		    c->name, why);
+		ck_assert_msg(rc == 0, "case %s v%d: got %s, want success",
+		    c->name, raw.version, why);
 	} else {
-		ck_assert_msg(rc == -1, "case %s: got success, want %s",
-		    c->name, c->why);
-		ck_assert_msg(strcmp(why, c->why) == 0, "case %s: got %s, "
-		    "want %s", c->name, why, c->why);
-		ck_assert_msg(record_is_empty(&d), "case %s: got a filled "
-		    "record, want an empty one", c->name);
+		ck_assert_msg(rc == -1, "case %s v%d: got success, want %s",
+		    c->name, raw.version, c->why);
+		ck_assert_msg(strcmp(why, c->why) == 0, "case %s v%d: got "
+		    "%s, want %s", c->name, raw.version, why, c->why);
+		ck_assert_msg(record_is_empty(&d), "case %s v%d: got a "
+		    "filled record, want an empty one", c->name, raw.version);
 	}
+	cache_record_clear(&d);
+	buf_clear(&b);
+}
+END_TEST
+
+/* The TXT state of version 2: each known value, and the rest refused. */
+START_TEST(test_codec_txt_state)
+{
+	static const struct raw	 good = RAW_GOOD;
+	struct raw		 raw = good;
+	struct cache_record	 d;
+	struct buf		 b;
+	const char		*why = NULL;
+	int			 st, rc;
+
+	raw.version = 2;
+	for (st = 0; st < 256; st++) {
+		raw_encode_state(&raw, st, 7, &b);
+		rc = cache_record_decode(buf_span(&b), &d, &why);
+		if (st <= 2) {
+			ck_assert_msg(rc == 0 && (int)d.txt_state == st &&
+			    d.txt_failures == 7, "case txt-state-%d: got %s, "
+			    "want the state and 7 failures", st,
+			    rc == 0 ? "other values" : why);
+		} else {
+			ck_assert_msg(rc == -1 && strcmp(why,
+			    "bad or truncated TXT state") == 0,
+			    "case txt-state-%d: got %s, want bad or truncated "
+			    "TXT state", st, rc == 0 ? "success" : why);
+		}
+		cache_record_clear(&d);
+		buf_clear(&b);
+	}
+}
+END_TEST
+
+/*
+ * Version 1 had one failure count: with a failed id it stays the fetch
+ * back-off of that id; without one it was the TXT checks failing.
+ */
+START_TEST(test_codec_migrate_v1)
+{
+	static const struct raw	 good = RAW_GOOD;
+	struct raw		 raw = good;
+	struct cache_record	 d;
+	struct buf		 b, e;
+	const char		*why = NULL;
+	size_t			 off;
+
+	/* RAW_GOOD with failures = 3 (the u32 before the failure text). */
+	raw.failure = "TXT lookup failed (timeout)";
+	raw_encode(&raw, &b);
+	off = 1 + 1 + 3 + 1 + 4 + 8 + 8 + 4 + 8 + 8;
+	b.p[off + 3] = 3;
+	ck_assert_msg(cache_record_decode(buf_span(&b), &d, &why) == 0,
+	    "case v1-txt-failures: got %s, want success", why);
+	ck_assert_msg(d.txt_state == CACHE_TXT_FAILED &&
+	    d.txt_failures == 3 && d.failures == 0 && d.last_failure == 0 &&
+	    strcmp(d.failure, raw.failure) == 0,
+	    "case v1-txt-failures: got state %d txt_failures %u failures %u, "
+	    "want failed, 3, 0", (int)d.txt_state, d.txt_failures,
+	    d.failures);
+	buf_init(&e, CACHE_MAX_RECORD);
+	ck_assert_msg(cache_record_encode(&d, &e) == 0 &&
+	    e.p[0] == CACHE_RECORD_VERSION && e.len == b.len + 5,
+	    "case v1-txt-failures: got no re-encoding, want version %d",
+	    CACHE_RECORD_VERSION);
+	cache_record_clear(&d);
+	buf_clear(&b);
+	buf_clear(&e);
+
+	raw.failed_id = "Q1";
+	raw.failure = "fetch: HTTP status 404";
+	raw_encode(&raw, &b);
+	b.p[off + 3] = 2;
+	ck_assert_msg(cache_record_decode(buf_span(&b), &d, &why) == 0,
+	    "case v1-fetch-failures: got %s, want success", why);
+	ck_assert_msg(d.txt_state == CACHE_TXT_OK && d.txt_failures == 0 &&
+	    d.failures == 2 && strcmp(d.failed_id, "Q1") == 0,
+	    "case v1-fetch-failures: got state %d failures %u, want ok, 2",
+	    (int)d.txt_state, d.failures);
 	cache_record_clear(&d);
 	buf_clear(&b);
 }
@@ -611,6 +717,31 @@ START_TEST(test_codec_encode_refuses)
 }
 END_TEST
 
+/* The record in dir/name encodes exactly like r. */
+static void
+corpus_same_as_twin(const char *dir, const char *name,
+    const struct cache_record *r)
+{
+	char		 file[1280];
+	uint8_t		*data = xmalloc(CACHE_MAX_RECORD + 1);
+	struct buf	 e;
+	FILE		*f;
+	size_t		 got;
+
+	(void)snprintf(file, sizeof(file), "%s/%s", dir, name);
+	f = fopen(file, "rb");
+	ck_assert_msg(f != NULL, "case %s: got %s, want its twin", file,
+	    strerror(errno));
+	got = fread(data, 1, CACHE_MAX_RECORD + 1, f);
+	fclose(f);
+	buf_init(&e, CACHE_MAX_RECORD);
+	ck_assert_msg(cache_record_encode(r, &e) == 0 &&
+	    span_eq(buf_span(&e), span_make(data, got)),
+	    "case v1-%s: got an upgrade that differs, want the twin", name);
+	buf_clear(&e);
+	free(data);
+}
+
 /*
  * The fuzz seeds under $TEST_DATA_DIR/cache: every good/ file decodes
  * and encodes back to the same bytes, every bad/ file fails.
@@ -650,13 +781,20 @@ corpus_dir(const char *sub, bool good)
 		ck_assert_msg((rc == 0) == good, "case %s: got %s, want %s",
 		    de->d_name, rc == 0 ? "success" : why,
 		    good ? "success" : "failure");
-		if (rc == 0) {
+		if (rc == 0 && data[0] == CACHE_RECORD_VERSION) {
 			buf_init(&e, CACHE_MAX_RECORD);
 			ck_assert_msg(cache_record_encode(&r, &e) == 0 &&
 			    span_eq(buf_span(&e), span_make(data, got)),
 			    "case %s: got a different encoding, want the "
 			    "file", de->d_name);
 			buf_clear(&e);
+		} else if (rc == 0) {
+			/* An older version: upgraded, and its twin in
+			   the current layout is the same record. */
+			ck_assert_msg(strncmp(de->d_name, "v1-", 3) == 0,
+			    "case %s: got version %u, want a v1- file",
+			    de->d_name, data[0]);
+			corpus_same_as_twin(path, de->d_name + 3, &r);
 		}
 		cache_record_clear(&r);
 		n++;
@@ -929,6 +1067,44 @@ START_TEST(test_store_reopen)
 	    "read-only-put: got 0, want -1");
 	ck_assert_msg(cache_delete(c, "keep.example") == -1, "case "
 	    "read-only-delete: got 0, want -1");
+	cache_record_clear(&r);
+	cache_close(c);
+	tmpdir_remove(dir);
+}
+END_TEST
+
+/*
+ * A store written by the previous release (version 1 records) opens,
+ * every record reads back upgraded, and the next write stores version 2.
+ */
+START_TEST(test_store_upgrade_v1)
+{
+	static const struct raw	 good = RAW_GOOD;
+	char			*dir = tmpdir_make();
+	struct cache		*c = open_ok(dir, 0, 0, false);
+	struct cache_record	 r;
+	struct buf		 b;
+
+	raw_encode(&good, &b);
+	CHECK_EQ(cache_put_raw(c, "old.example", buf_span(&b)), 0);
+	buf_clear(&b);
+	cache_close(c);
+
+	c = open_ok(dir, 0, 0, false);
+	cache_record_init(&r);
+	ck_assert_msg(cache_get(c, "old.example", &r) == CACHE_HIT &&
+	    strcmp(r.id, "abc") == 0 && r.policy.mx_count == 1 &&
+	    r.txt_state == CACHE_TXT_OK,
+	    "case upgrade-v1: got no record, want the upgraded one");
+	r.txt_state = CACHE_TXT_GONE;
+	CHECK_EQ(cache_put(c, "old.example", &r), 0);
+	cache_record_clear(&r);
+	cache_close(c);
+
+	c = open_ok(dir, 0, 0, true);
+	ck_assert_msg(cache_get(c, "old.example", &r) == CACHE_HIT &&
+	    r.txt_state == CACHE_TXT_GONE,
+	    "case upgrade-v1-rewritten: got no record, want version 2");
 	cache_record_clear(&r);
 	cache_close(c);
 	tmpdir_remove(dir);
@@ -1212,7 +1388,9 @@ cache_suite(void)
 	    sizeof(rt_cases) / sizeof(rt_cases[0]));
 	tcase_add_test(tc, test_codec_corruption);
 	tcase_add_loop_test(tc, test_codec_bad, 0,
-	    sizeof(bad_cases) / sizeof(bad_cases[0]));
+	    2 * sizeof(bad_cases) / sizeof(bad_cases[0]));
+	tcase_add_test(tc, test_codec_txt_state);
+	tcase_add_test(tc, test_codec_migrate_v1);
 	tcase_add_loop_test(tc, test_codec_encode_refuses, 0,
 	    sizeof(enc_cases) / sizeof(enc_cases[0]));
 	tcase_add_test(tc, test_codec_corpus);
@@ -1223,6 +1401,7 @@ cache_suite(void)
 	tcase_add_test(ts, test_store_paging);
 	tcase_add_test(ts, test_store_corrupt);
 	tcase_add_test(ts, test_store_reopen);
+	tcase_add_test(ts, test_store_upgrade_v1);
 	tcase_add_test(ts, test_store_kill9);
 	tcase_add_test(ts, test_store_map_full);
 	tcase_add_test(ts, test_touch_batch);

@@ -6,16 +6,64 @@
 
 #include <check.h>
 
+#include "cache.h"
 #include "schedule.h"
 
 static const struct schedule_config sc = {
 	.txt_ttl_min = 1,
 	.txt_ttl_max = 86400,
+	.negative_ttl = 300,
+	.failure_ttl = 60,
 	.retry_min = 300,
 	.retry_max = 3600,
 	.check_interval = 86400,
 	.jitter_pct = 10,
 };
+
+/*
+ * Rule 1 of README "When things fail": what the last TXT check found
+ * decides when it is asked again; a fetch back-off never does.
+ */
+static const struct txt_next_case {
+	const char		*name;
+	enum cache_txt_state	 state;
+	uint32_t		 ttl;
+	uint32_t		 txt_failures;
+	uint32_t		 failures;	/* fetch back-off: no effect */
+	int64_t			 want;		/* seconds after the check */
+} txt_next_cases[] = {
+	{ "ok-ttl", CACHE_TXT_OK, 3600, 0, 0, 3600 },
+	{ "ok-ttl-0-floor", CACHE_TXT_OK, 0, 0, 0, 1 },
+	{ "ok-ttl-over-max", CACHE_TXT_OK, 100000, 0, 0, 86400 },
+	{ "ok-after-fetch-failures", CACHE_TXT_OK, 30, 0, 5, 30 },
+	{ "gone-soa", CACHE_TXT_GONE, 120, 0, 0, 120 },
+	{ "gone-capped", CACHE_TXT_GONE, 86400, 0, 0, 300 },
+	{ "gone-0", CACHE_TXT_GONE, 0, 0, 0, 1 },
+	{ "failed-1", CACHE_TXT_FAILED, 3600, 1, 0, 5 },
+	{ "failed-2", CACHE_TXT_FAILED, 3600, 2, 0, 10 },
+	{ "failed-4", CACHE_TXT_FAILED, 3600, 4, 0, 40 },
+	{ "failed-5-capped", CACHE_TXT_FAILED, 3600, 5, 0, 60 },
+	{ "failed-many", CACHE_TXT_FAILED, 3600, UINT32_MAX, 9, 60 },
+};
+
+START_TEST(test_txt_next)
+{
+	const struct txt_next_case	*c = &txt_next_cases[_i];
+	struct cache_record		 r;
+	int64_t				 got;
+
+	cache_record_init(&r);
+	r.txt_checked = 1000000;
+	r.txt_state = c->state;
+	r.txt_ttl = c->ttl;
+	r.txt_failures = c->txt_failures;
+	r.failures = c->failures;
+	r.last_failure = c->failures > 0 ? 999999 : 0;
+	got = schedule_txt_next(&sc, &r) - r.txt_checked;
+	ck_assert_msg(got == c->want, "case %s: got %lld, want %lld",
+	    c->name, (long long)got, (long long)c->want);
+}
+END_TEST
 
 START_TEST(test_validity)
 {
@@ -113,6 +161,8 @@ schedule_suite(void)
 	TCase	*tc = tcase_create("core");
 
 	tcase_add_test(tc, test_validity);
+	tcase_add_loop_test(tc, test_txt_next, 0,
+	    sizeof(txt_next_cases) / sizeof(txt_next_cases[0]));
 	tcase_add_loop_test(tc, test_ttl_clamp, 0,
 	    sizeof(ttl_cases) / sizeof(ttl_cases[0]));
 	tcase_add_test(tc, test_txt_due);
