@@ -33,8 +33,8 @@
 #define DOM		"a.test"
 #define OLD_REPLY	"secure match=mx.old.test servername=hostname"
 #define NEW_REPLY	"secure match=mx.new.test servername=hostname"
-#define NEW_BODY	"version: STSv1\r\nmode: enforce\r\nmx: mx.new.test\r\n" \
-			"max_age: 86400\r\n"
+#define NEW_BODY	"version: STSv1\r\nmode: enforce\r\n" \
+			"mx: mx.new.test\r\nmax_age: 86400\r\n"
 #define LOOP_MAX	10000	/* loop turns before a test gives up */
 
 struct answer {
