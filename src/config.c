@@ -88,6 +88,8 @@ static const struct config_key config_keys[] = {
 	    0, 1000000, RESTART },
 	{ "max_lookups", CONFIG_T_UINT, OFF(max_lookups), 1, 1000000,
 	    RESTART },
+	{ "max_rechecks", CONFIG_T_UINT, OFF(max_rechecks), 1, 1000000,
+	    RESTART },
 	{ "max_waiters", CONFIG_T_UINT, OFF(max_waiters), 1, 1000000, 0 },
 	{ "cache_map_size", CONFIG_T_SIZE, OFF(cache_map_size),
 	    1ULL << 20, 16ULL << 30, RESTART },
@@ -497,6 +499,7 @@ config_init(struct config *cfg)
 	cfg->shutdown_timeout_ms = 5000;
 	cfg->max_connections = 0;
 	cfg->max_lookups = 1000;
+	cfg->max_rechecks = 256;
 	cfg->max_waiters = 1000;
 	cfg->cache_map_size = 1ULL << 30;
 	cfg->txt_ttl_min = 1;
@@ -699,6 +702,7 @@ config_print(const struct config *cfg, FILE *fp)
 	print_duration(fp, "shutdown_timeout", cfg->shutdown_timeout_ms);
 	fprintf(fp, "max_connections = %u\n", cfg->max_connections);
 	fprintf(fp, "max_lookups = %u\n", cfg->max_lookups);
+	fprintf(fp, "max_rechecks = %u\n", cfg->max_rechecks);
 	fprintf(fp, "max_waiters = %u\n", cfg->max_waiters);
 	if (cfg->cache_map_size % (1ULL << 20) == 0)
 		fprintf(fp, "cache_map_size = %lluM\n",

@@ -65,7 +65,8 @@ struct config {
 	unsigned		 request_timeout_ms;
 	unsigned		 shutdown_timeout_ms;
 	unsigned		 max_connections; /* 0 = from RLIMIT_NOFILE */
-	unsigned		 max_lookups;
+	unsigned		 max_lookups;	/* of domains not cached */
+	unsigned		 max_rechecks;	/* of cached domains */
 	unsigned		 max_waiters;
 
 	/* Policy cache (seconds unless noted). */

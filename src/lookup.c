@@ -122,6 +122,54 @@ lookup_reply(enum reply_outcome out, const struct sts_policy *pol,
 	return st;
 }
 
+/* Out of the table and its pool. */
+static void
+lookup_unlink(struct lookup *lk)
+{
+	struct lookup_engine	*le = lk->engine;
+
+	LIST_REMOVE(lk, hash_entry);
+	le->nlookups--;
+	if (lk->recheck) {
+		le->nrechecks--;
+		if (le->recheck_busy_logged &&
+		    le->nrechecks < le->cfg->max_rechecks) {
+			log_info("re-checks below limit max=%u",
+			    le->cfg->max_rechecks);
+			le->recheck_busy_logged = false;
+		}
+	} else if (le->busy_logged &&
+	    le->nlookups - le->nrechecks < le->cfg->max_lookups) {
+		log_info("lookups below limit max=%u suppressed=%" PRIu64,
+		    le->cfg->max_lookups, le->busy_suppressed);
+		le->busy_logged = false;
+		le->busy_suppressed = 0;
+	}
+}
+
+bool
+lookup_may_start(struct lookup_engine *le, bool recheck)
+{
+	if (recheck) {
+		if (le->nrechecks < le->cfg->max_rechecks)
+			return true;
+		if (!le->recheck_busy_logged)
+			log_warnx("re-checks at limit max=%u: cached policies "
+			    "are served without one", le->cfg->max_rechecks);
+		le->recheck_busy_logged = true;
+		return false;
+	}
+	if (le->nlookups - le->nrechecks < le->cfg->max_lookups)
+		return true;
+	if (!le->busy_logged)
+		log_warnx("lookups at limit max=%u: new domains get the "
+		    "fallback answer", le->cfg->max_lookups);
+	else
+		le->busy_suppressed++;
+	le->busy_logged = true;
+	return false;
+}
+
 static void
 lookup_free(struct lookup *lk)
 {
@@ -147,20 +195,12 @@ static void
 lookup_finish(struct lookup *lk, enum reply_outcome out,
     const struct sts_policy *pol)
 {
-	struct lookup_engine	*le = lk->engine;
 	struct lookup_wait	*w;
 	struct buf		 data;
 	enum socketmap_status	 st;
 
 	lookup_set_state(lk, LOOKUP_DONE);
-	LIST_REMOVE(lk, hash_entry);
-	le->nlookups--;
-	if (le->busy_logged && le->nlookups < le->cfg->max_lookups) {
-		log_info("lookups below limit max=%u suppressed=%" PRIu64,
-		    le->cfg->max_lookups, le->busy_suppressed);
-		le->busy_logged = false;
-		le->busy_suppressed = 0;
-	}
+	lookup_unlink(lk);
 	buf_init(&data, LOOKUP_MAX_REPLY);
 	st = lookup_reply(out, pol, &data);
 	log_debug("lookup done lookup=%" PRIu64 " domain=%s status=%s "
@@ -671,6 +711,8 @@ lookup_start(struct lookup_engine *le, const char *domain,
 		lk->cached = *rec;
 		cache_record_init(rec);		/* moved */
 		lk->have_cached = true;
+		lk->recheck = true;
+		le->nrechecks++;
 		le->stats.rechecks++;
 	}
 	lk->renew = renew;
@@ -788,7 +830,6 @@ lookup_background(struct lookup_engine *le, const char *domain, bool renew,
 	int64_t			 last_query = 0;
 
 	if (lookup_find(le, domain) != NULL ||
-	    le->nlookups >= le->cfg->max_lookups ||
 	    strlen(domain) > DOMAIN_MAX_NAME - LOOKUP_TXT_PREFIX_LEN)
 		return -1;
 	cache_record_init(&rec);
@@ -797,6 +838,10 @@ lookup_background(struct lookup_engine *le, const char *domain, bool renew,
 		    lookup_now());
 		/* A background renewal is not a use of the domain. */
 		last_query = rec.last_query;
+	}
+	if (!lookup_may_start(le, valid)) {
+		cache_record_clear(&rec);
+		return -1;
 	}
 	memo_del(le->neg, domain);
 	lk = lookup_start(le, domain, valid ? &rec : NULL, renew, last_query);

@@ -75,6 +75,7 @@ struct lookup {
 	uint32_t		 txt_ttl;
 	bool			 have_cached;	/* cached is a valid policy */
 	bool			 flushed;	/* cached dropped by a flush */
+	bool			 recheck;	/* counted in nrechecks */
 	struct cache_record	 cached;	/* owned */
 	bool			 renew;		/* refetch even if id is same */
 	int64_t			 last_query;	/* kept in a new record */
@@ -99,15 +100,20 @@ struct lookup_engine {
 	struct fetcher		*fet;		/* borrowed */
 	struct schedule_config	 sc;
 	struct lookup_list	 table[LOOKUP_HASH_SIZE];
-	size_t			 nlookups;
+	size_t			 nlookups;	/* both pools */
+	/* Rule 6: lookups of domains with a valid cached policy (re-checks,
+	   renewals, refresh) have a pool of their own, max_rechecks, so
+	   that lookups of unknown domains (max_lookups) cannot starve them. */
+	size_t			 nrechecks;
 	uint64_t		 next_id;
 	struct lookup_wait_list	 detached;	/* answers not yet delivered */
 	struct memo		*neg;		/* owned: negative results */
 	struct memo		*usage;		/* owned: last-query times */
 	struct event		*usage_timer;	/* owned */
 	uint32_t		 usage_period;	/* seconds it is armed with */
-	bool			 busy_logged;
+	bool			 busy_logged;	/* new domains at the limit */
 	uint64_t		 busy_suppressed;
+	bool			 recheck_busy_logged;
 	uint64_t		 rnd;
 	struct lookup_stats	 stats;
 };
@@ -121,6 +127,8 @@ lookup_now(void)
 
 /* lookup.c */
 const char *lookup_state_name(enum lookup_state);
+/* A lookup of domain may start: its pool is not full (logs when full). */
+bool	lookup_may_start(struct lookup_engine *, bool);
 /* The running lookup of domain (normalised), or NULL. */
 struct lookup *lookup_find(struct lookup_engine *, const char *);
 /*

@@ -345,13 +345,7 @@ lookup_query(struct lookup_engine *le, struct span key, uint64_t conn_id,
 		}
 	}
 
-	if (le->nlookups >= le->cfg->max_lookups) {
-		if (!le->busy_logged)
-			log_warnx("lookups at limit max=%u: new domains get "
-			    "the fallback answer", le->cfg->max_lookups);
-		else
-			le->busy_suppressed++;
-		le->busy_logged = true;
+	if (!lookup_may_start(le, valid)) {
 		wait_busy(le, w, valid ? &rec : NULL);
 		cache_record_clear(&rec);
 		return w;

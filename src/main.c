@@ -103,7 +103,8 @@ limits_setup(const struct config *cfg)
 		if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 			fatal("getrlimit");
 	}
-	reserve = MAIN_FD_RESERVE + (rlim_t)cfg->max_lookups;
+	reserve = MAIN_FD_RESERVE + (rlim_t)cfg->max_lookups +
+	    (rlim_t)cfg->max_rechecks;
 	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > UINT_MAX)
 		avail = UINT_MAX;
 	else if (rl.rlim_cur > reserve + MAIN_MIN_CONNS)
@@ -247,7 +248,8 @@ fetch_opts_from(const struct config *cfg, struct fetch_opts *fopts)
 	fopts->user_agent = "mta-stsd/" PACKAGE_VERSION;
 	fopts->connect_timeout_ms = cfg->http_connect_timeout_ms;
 	fopts->total_timeout_ms = cfg->http_timeout_ms;
-	fopts->max_fetches = cfg->max_lookups;
+	/* Every lookup may be fetching: the fetcher never refuses one. */
+	fopts->max_fetches = (size_t)cfg->max_lookups + cfg->max_rechecks;
 }
 
 /* "a,b,c" from a list of key names, cut to fit. */

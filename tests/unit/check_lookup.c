@@ -631,6 +631,72 @@ START_TEST(test_new_id_after_failed_fetch)
 }
 END_TEST
 
+/*
+ * Rule 6: unknown domains filling max_lookups never stop the re-check
+ * of a cached one, which has max_rechecks of its own.
+ */
+START_TEST(test_pools)
+{
+	static const struct seed	s = OK_DUE;
+	struct answer			a[4], c;
+	char				name[32];
+	int				i;
+
+	cfg.max_lookups = 3;
+	cfg.max_rechecks = 1;
+	seed_cache(&s);
+	world(RESOLVER_OK, "old", 600, FETCH_OK);
+	fake_hold(true);
+	for (i = 0; i < 4; i++) {
+		(void)snprintf(name, sizeof(name), "new%d.test", i);
+		query(name, &a[i]);
+	}
+	spin();
+	ck_assert_msg(lookup_in_flight(le) == 3 && a[3].done &&
+	    !a[0].done, "case pools-full: got %zu lookups, want 3 and the "
+	    "fourth domain answered at once", lookup_in_flight(le));
+	expect_answer("pools-full-fallback", &a[3], NULL);
+	query(DOM, &c);
+	spin();
+	ck_assert_msg(lookup_in_flight(le) == 4 && fake_domain(DOM)->
+	    txt_queries == 1, "case pools-recheck: got %zu lookups and %u TXT "
+	    "queries for the cached domain, want its re-check started",
+	    lookup_in_flight(le), fake_domain(DOM)->txt_queries);
+	fake_release();
+	wait_answer("pools-recheck", &c);
+	expect_answer("pools-recheck", &c, OLD_REPLY);
+	settle("pools");
+}
+END_TEST
+
+/* A full re-check pool answers from the valid cached policy. */
+START_TEST(test_recheck_pool_full)
+{
+	static const struct seed	s = OK_DUE;
+	struct cache_record		r;
+	struct answer			a;
+
+	cfg.max_rechecks = 1;
+	seed_cache(&s);
+	ck_assert(fake_cache_peek(DOM, &r));
+	ck_assert(cache_put(fake_cache(), "b.test", &r) == 0);
+	cache_record_clear(&r);
+	world(RESOLVER_OK, "old", 600, FETCH_OK);
+	fake_hold(true);
+	query("b.test", &a);
+	spin();
+	ck_assert(!a.done && lookup_in_flight(le) == 1);
+	query(DOM, &a);
+	spin();
+	ck_assert_msg(a.done && lookup_in_flight(le) == 1, "case recheck-"
+	    "full: got %s, want the cached policy at once, no lookup",
+	    a.done ? "a lookup" : "no answer");
+	expect_answer("recheck-full", &a, OLD_REPLY);
+	fake_release();
+	settle("recheck-full");
+}
+END_TEST
+
 static Suite *
 lookup_suite(void)
 {
@@ -650,6 +716,8 @@ lookup_suite(void)
 	tcase_add_test(to, test_flush_wins);
 	tcase_add_test(to, test_flush_then_discovery);
 	tcase_add_test(to, test_new_id_after_failed_fetch);
+	tcase_add_test(to, test_pools);
+	tcase_add_test(to, test_recheck_pool_full);
 	suite_add_tcase(s, to);
 	return s;
 }
