@@ -209,18 +209,6 @@ span_strdup(struct span s)
 	return p;
 }
 
-uint32_t
-str_hash(const char *s)
-{
-	uint32_t	h = 2166136261u;
-
-	for (; *s != '\0'; s++) {
-		h ^= (uint8_t)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
-
 size_t
 span_esc(struct span s, size_t max, char *out, size_t size)
 {

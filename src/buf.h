@@ -54,8 +54,6 @@ struct span	 span_trim_wsp(struct span);
 size_t		 span_skip_wsp(struct span, size_t);
 /* A NUL-terminated heap copy; the caller frees it. */
 char		*span_strdup(struct span);
-/* FNV-1a of a string we own, for hash tables (not for security). */
-uint32_t	 str_hash(const char *);
 /*
  * Write at most max bytes of s into out (size bytes, always
  * NUL-terminated when size > 0) as printable ASCII: bytes outside

@@ -85,7 +85,7 @@ lookup_random(struct lookup_engine *le)
 static struct lookup_list *
 bucket_of(struct lookup_engine *le, const char *domain)
 {
-	return &le->table[str_hash(domain) % LOOKUP_HASH_SIZE];
+	return &le->table[hash_str(&le->hkey, domain) % LOOKUP_HASH_SIZE];
 }
 
 struct lookup *
@@ -568,7 +568,8 @@ lookup_backing_off(struct lookup *lk, int64_t now)
 		return lk->cached.failures > 0 &&
 		    strcmp(lk->cached.failed_id, lk->txt.id) == 0 &&
 		    now < schedule_retry_at(&le->sc, lk->cached.last_failure,
-		    lk->cached.failures, str_hash(lk->domain));
+		    lk->cached.failures,
+		    (uint32_t)hash_str(&le->hkey, lk->domain));
 	me = memo_get(le->neg, lk->domain);
 	return me != NULL && me->failures > 0 &&
 	    strcmp(me->failed_id, lk->txt.id) == 0 && now < me->retry_at;
@@ -753,6 +754,7 @@ lookup_engine_new(struct event_base *base, const struct config *cfg,
 	le->sc.jitter_pct = 10;
 	for (i = 0; i < LOOKUP_HASH_SIZE; i++)
 		LIST_INIT(&le->table[i]);
+	hash_key_random(&le->hkey);
 	TAILQ_INIT(&le->detached);
 	le->neg = memo_new(LOOKUP_NEG_MAX);
 	le->usage = memo_new(LOOKUP_USAGE_MAX);

@@ -26,6 +26,7 @@
 #include "cache.h"
 #include "clock.h"
 #include "domain.h"
+#include "hash.h"
 #include "lookup.h"
 #include "reply.h"
 #include "schedule.h"
@@ -100,6 +101,7 @@ struct lookup_engine {
 	struct fetcher		*fet;		/* borrowed */
 	struct schedule_config	 sc;
 	struct lookup_list	 table[LOOKUP_HASH_SIZE];
+	struct hash_key		 hkey;		/* random: table and jitter */
 	size_t			 nlookups;	/* both pools */
 	/* Rule 6: lookups of domains with a valid cached policy (re-checks,
 	   renewals, refresh) have a pool of their own, max_rechecks, so

@@ -1,35 +1,81 @@
 /*
  * memo.c: bounded domain table.  See memo.h.
  *
- * Chained hash buckets plus a list in insertion order for eviction.
+ * Chained hash buckets under a per-table random SipHash key, so names
+ * from the network cannot be chosen to share a bucket.  Eviction is a
+ * segmented LRU: a new entry goes to the probation segment, an entry
+ * used again (found by memo_get() or memo_put()) moves to the protected
+ * segment (at most MEMO_PROTECTED_PCT of the table), and a full table
+ * evicts the oldest probation entry first.  A flood of names used once
+ * only churns the probation segment; the entries of domains Postfix keeps
+ * asking for stay.
  */
 #include <sys/queue.h>
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
+#include "hash.h"
 #include "memo.h"
 
-#define MEMO_BUCKETS	4096
+#define MEMO_BUCKETS		4096
+#define MEMO_PROTECTED_PCT	80
+
+TAILQ_HEAD(memo_queue, memo_node);
 
 struct memo_node {
 	struct memo_entry	 e;
+	bool			 protected;	/* on protect, else on probe */
 	LIST_ENTRY(memo_node)	 bucket;
 	TAILQ_ENTRY(memo_node)	 age;
 };
 
 struct memo {
 	LIST_HEAD(, memo_node)	 buckets[MEMO_BUCKETS];
-	TAILQ_HEAD(, memo_node)	 order;
+	struct memo_queue	 probe;		/* oldest first */
+	struct memo_queue	 protect;	/* oldest first */
+	struct hash_key		 key;
 	size_t			 count;
+	size_t			 nprotected;
 	size_t			 max;
 };
 
 static uint32_t
-memo_hash(const char *s)
+memo_hash(struct memo *m, const char *s)
 {
-	return str_hash(s) % MEMO_BUCKETS;
+	return (uint32_t)(hash_str(&m->key, s) % MEMO_BUCKETS);
+}
+
+static struct memo_queue *
+memo_queue_of(struct memo *m, struct memo_node *n)
+{
+	return n->protected ? &m->protect : &m->probe;
+}
+
+/* n was used again: to the young end of the protected segment. */
+static void
+memo_promote(struct memo *m, struct memo_node *n)
+{
+	struct memo_node	*old;
+	size_t			 cap = m->max * MEMO_PROTECTED_PCT / 100;
+
+	TAILQ_REMOVE(memo_queue_of(m, n), n, age);
+	if (!n->protected) {
+		n->protected = true;
+		m->nprotected++;
+	}
+	TAILQ_INSERT_TAIL(&m->protect, n, age);
+	/* Over its share: the oldest protected entry gets another chance
+	   as the youngest on probation. */
+	while (m->nprotected > (cap > 0 ? cap : 1) &&
+	    (old = TAILQ_FIRST(&m->protect)) != n) {
+		TAILQ_REMOVE(&m->protect, old, age);
+		old->protected = false;
+		m->nprotected--;
+		TAILQ_INSERT_TAIL(&m->probe, old, age);
+	}
 }
 
 struct memo *
@@ -41,7 +87,9 @@ memo_new(size_t max)
 	m = xcalloc(1, sizeof(*m));
 	for (i = 0; i < MEMO_BUCKETS; i++)
 		LIST_INIT(&m->buckets[i]);
-	TAILQ_INIT(&m->order);
+	TAILQ_INIT(&m->probe);
+	TAILQ_INIT(&m->protect);
+	hash_key_random(&m->key);
 	m->max = max == 0 ? 1 : max;
 	return m;
 }
@@ -51,7 +99,7 @@ memo_find(struct memo *m, const char *domain)
 {
 	struct memo_node	*n;
 
-	LIST_FOREACH(n, &m->buckets[memo_hash(domain)], bucket)
+	LIST_FOREACH(n, &m->buckets[memo_hash(m, domain)], bucket)
 		if (strcmp(n->e.domain, domain) == 0)
 			return n;
 	return NULL;
@@ -61,7 +109,9 @@ static void
 memo_remove(struct memo *m, struct memo_node *n)
 {
 	LIST_REMOVE(n, bucket);
-	TAILQ_REMOVE(&m->order, n, age);
+	TAILQ_REMOVE(memo_queue_of(m, n), n, age);
+	if (n->protected)
+		m->nprotected--;
 	m->count--;
 	free(n);
 }
@@ -71,7 +121,10 @@ memo_get(struct memo *m, const char *domain)
 {
 	struct memo_node	*n = memo_find(m, domain);
 
-	return n == NULL ? NULL : &n->e;
+	if (n == NULL)
+		return NULL;
+	memo_promote(m, n);
+	return &n->e;
 }
 
 struct memo_entry *
@@ -80,17 +133,20 @@ memo_put(struct memo *m, const char *domain)
 	struct memo_node	*n;
 	size_t			 len = strlen(domain);
 
-	if ((n = memo_find(m, domain)) != NULL)
+	if ((n = memo_find(m, domain)) != NULL) {
+		memo_promote(m, n);
 		return &n->e;
+	}
 	if (len > DOMAIN_MAX_NAME)
 		len = DOMAIN_MAX_NAME;
 	while (m->count >= m->max)
-		memo_remove(m, TAILQ_FIRST(&m->order));
+		memo_remove(m, TAILQ_FIRST(&m->probe) != NULL ?
+		    TAILQ_FIRST(&m->probe) : TAILQ_FIRST(&m->protect));
 	n = xcalloc(1, sizeof(*n));
 	memcpy(n->e.domain, domain, len);
 	n->e.domain[len] = '\0';
-	LIST_INSERT_HEAD(&m->buckets[memo_hash(n->e.domain)], n, bucket);
-	TAILQ_INSERT_TAIL(&m->order, n, age);
+	LIST_INSERT_HEAD(&m->buckets[memo_hash(m, n->e.domain)], n, bucket);
+	TAILQ_INSERT_TAIL(&m->probe, n, age);
 	m->count++;
 	return &n->e;
 }
@@ -109,7 +165,9 @@ memo_clear(struct memo *m)
 {
 	struct memo_node	*n;
 
-	while ((n = TAILQ_FIRST(&m->order)) != NULL)
+	while ((n = TAILQ_FIRST(&m->probe)) != NULL)
+		memo_remove(m, n);
+	while ((n = TAILQ_FIRST(&m->protect)) != NULL)
 		memo_remove(m, n);
 }
 
@@ -134,6 +192,8 @@ memo_foreach(struct memo *m, void (*fn)(void *, const struct memo_entry *),
 {
 	struct memo_node	*n;
 
-	TAILQ_FOREACH(n, &m->order, age)
+	TAILQ_FOREACH(n, &m->probe, age)
+		fn(arg, &n->e);
+	TAILQ_FOREACH(n, &m->protect, age)
 		fn(arg, &n->e);
 }

@@ -31,14 +31,21 @@ struct memo;
 
 struct memo	*memo_new(size_t);
 void		 memo_free(struct memo *);
-/* The entry for domain, or NULL.  Valid until the next put/del. */
+/*
+ * The entry for domain, or NULL; finding it counts as a use.  Valid
+ * until the next put/del.
+ */
 struct memo_entry *memo_get(struct memo *, const char *);
-/* The entry for domain, created zeroed (evicting the oldest) if new. */
+/*
+ * The entry for domain (a use, as memo_get()), created zeroed if new
+ * (evicting as above when full).
+ */
 struct memo_entry *memo_put(struct memo *, const char *);
 void		 memo_del(struct memo *, const char *);
 void		 memo_clear(struct memo *);
 size_t		 memo_count(const struct memo *);
-/* Call fn for every entry, oldest first; fn must not change the table. */
+/* Call fn for every entry, each segment oldest first; fn must not change
+   the table. */
 void		 memo_foreach(struct memo *,
 		    void (*)(void *, const struct memo_entry *), void *);
 

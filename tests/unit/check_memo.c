@@ -53,6 +53,61 @@ START_TEST(test_eviction)
 }
 END_TEST
 
+/*
+ * Issue 10, rule 8: a flood of names put once (fresh subdomains of a
+ * hostile zone) cannot push out the entries of domains in use, which
+ * were found again after they were put.
+ */
+START_TEST(test_flood_keeps_used)
+{
+	struct memo	*m = memo_new(100);
+	char		 name[32];
+	int		 i, kept = 0;
+
+	for (i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "real%02d.test", i);
+		memo_put(m, name)->failures = 7;
+		ck_assert(memo_get(m, name) != NULL);	/* used again */
+	}
+	for (i = 0; i < 100000; i++) {
+		snprintf(name, sizeof(name), "x%06d.evil.test", i);
+		memo_put(m, name);
+	}
+	ck_assert_uint_eq(memo_count(m), 100);
+	for (i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "real%02d.test", i);
+		if (memo_get(m, name) != NULL &&
+		    memo_get(m, name)->failures == 7)
+			kept++;
+	}
+	ck_assert_msg(kept == 20, "case flood: got %d of 20 used entries "
+	    "kept, want 20", kept);
+	memo_free(m);
+}
+END_TEST
+
+/* The protected segment is bounded: used entries age out among
+   themselves, and an empty probation segment evicts from it. */
+START_TEST(test_protected_bounded)
+{
+	struct memo	*m = memo_new(10);
+	char		 name[32];
+	int		 i;
+
+	for (i = 0; i < 30; i++) {
+		snprintf(name, sizeof(name), "u%02d.test", i);
+		memo_put(m, name);
+		memo_get(m, name);
+	}
+	ck_assert_uint_eq(memo_count(m), 10);
+	ck_assert_msg(memo_get(m, "u00.test") == NULL, "case protected-"
+	    "oldest: got present, want evicted");
+	ck_assert_msg(memo_get(m, "u29.test") != NULL, "case protected-"
+	    "newest: got absent, want present");
+	memo_free(m);
+}
+END_TEST
+
 static void
 sum_times(void *arg, const struct memo_entry *e)
 {
@@ -82,6 +137,8 @@ memo_suite(void)
 	tcase_add_test(tc, test_put_get_del);
 	tcase_add_test(tc, test_eviction);
 	tcase_add_test(tc, test_foreach);
+	tcase_add_test(tc, test_flood_keeps_used);
+	tcase_add_test(tc, test_protected_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }
