@@ -223,31 +223,75 @@ server_is_valid(const char *s)
 	return 0;
 }
 
+/* A unit suffix and what one of it is worth. */
+struct config_unit {
+	const char	*suffix;	/* NULL ends a table */
+	uint64_t	 mult;
+};
+
+/* duration = 1*DIGIT ["ms" / "s" / "m" / "h" / "d"]  (bare = seconds) */
+static const struct config_unit duration_units[] = {
+	{ "", 1000 }, { "s", 1000 }, { "ms", 1 }, { "m", 60000 },
+	{ "h", 3600000 }, { "d", DAY_MS }, { NULL, 0 }
+};
+
+/* size = 1*DIGIT ["K" / "M" / "G"]  (binary multiples; bare = bytes) */
+static const struct config_unit size_units[] = {
+	{ "", 1 }, { "K", 1ULL << 10 }, { "k", 1ULL << 10 },
+	{ "M", 1ULL << 20 }, { "m", 1ULL << 20 }, { "G", 1ULL << 30 },
+	{ "g", 1ULL << 30 }, { NULL, 0 }
+};
+
+/* number = 1*DIGIT  (no leading zero) */
+static const struct config_unit number_units[] = {
+	{ "", 1 }, { NULL, 0 }
+};
+
+enum config_num {
+	CONFIG_NUM_OK,
+	CONFIG_NUM_BAD,		/* not digits and a known unit */
+	CONFIG_NUM_RANGE	/* the digits or the product pass 64 bits */
+};
+
+/*
+ * Digits times their unit's multiplier.  A value that does not fit in
+ * 64 bits, while accumulating the digits or when multiplying, is
+ * CONFIG_NUM_RANGE: it never wraps around into a key's range.
+ */
+static enum config_num
+parse_scaled(const char *s, const struct config_unit *units,
+    bool no_lead_zero, uint64_t *out)
+{
+	size_t				 n = strspn(s, "0123456789");
+	uint64_t			 v;
+	const struct config_unit	*u;
+
+	*out = 0;
+	if (n == 0 || (no_lead_zero && n > 1 && s[0] == '0'))
+		return CONFIG_NUM_BAD;
+	for (u = units; u->suffix != NULL; u++)
+		if (strcmp(s + n, u->suffix) == 0)
+			break;
+	if (u->suffix == NULL)
+		return CONFIG_NUM_BAD;
+	/* Only digits: span_to_u64() can fail on overflow alone. */
+	if (span_to_u64(span_make(s, n), n, false, &v) == -1 ||
+	    v > UINT64_MAX / u->mult)
+		return CONFIG_NUM_RANGE;
+	*out = v * u->mult;
+	return CONFIG_NUM_OK;
+}
+
 int
 config_parse_duration(const char *s, unsigned long long *out)
 {
-	size_t			 n = 0;
-	uint64_t		 v, mult;
-	const char		*unit;
+	uint64_t	v;
 
-	while (s[n] >= '0' && s[n] <= '9')
-		n++;
-	if (span_to_u64(span_make(s, n), 12, false, &v) == -1)
+	if (parse_scaled(s, duration_units, false, &v) != CONFIG_NUM_OK) {
+		*out = 0;
 		return -1;
-	unit = s + n;
-	if (*unit == '\0' || strcmp(unit, "s") == 0)
-		mult = 1000;
-	else if (strcmp(unit, "ms") == 0)
-		mult = 1;
-	else if (strcmp(unit, "m") == 0)
-		mult = 60000;
-	else if (strcmp(unit, "h") == 0)
-		mult = 3600000;
-	else if (strcmp(unit, "d") == 0)
-		mult = DAY_MS;
-	else
-		return -1;
-	*out = v * mult;	/* 12 digits times a day fits in 64 bits */
+	}
+	*out = v;
 	return 0;
 }
 
@@ -269,29 +313,6 @@ u64_slot(struct config *cfg, const struct config_key *k)
 	return (uint64_t *)(void *)((char *)cfg + k->off);
 }
 
-/* size = 1*DIGIT ["K" / "M" / "G"]  (binary multiples; bare = bytes) */
-static int
-parse_size(const char *s, uint64_t *out)
-{
-	size_t		n = strspn(s, "0123456789");
-	uint64_t	v, mult = 1;
-
-	if (span_to_u64(span_make(s, n), 12, false, &v) == -1)
-		return -1;
-	if (s[n] == '\0')
-		mult = 1;
-	else if (strcmp(s + n, "K") == 0 || strcmp(s + n, "k") == 0)
-		mult = 1ULL << 10;
-	else if (strcmp(s + n, "M") == 0 || strcmp(s + n, "m") == 0)
-		mult = 1ULL << 20;
-	else if (strcmp(s + n, "G") == 0 || strcmp(s + n, "g") == 0)
-		mult = 1ULL << 30;
-	else
-		return -1;
-	*out = v * mult;	/* 12 digits times 2^30 fits in 64 bits */
-	return 0;
-}
-
 static unsigned *
 uint_slot(struct config *cfg, const struct config_key *k)
 {
@@ -309,12 +330,49 @@ is_word(const char *s, const char *extra)
 	return true;
 }
 
+/* The largest value a key's slot holds, in the key's own unit. */
+static uint64_t
+slot_max(const struct config_key *k)
+{
+	switch (k->type) {
+	case CONFIG_T_DURATION:
+	case CONFIG_T_UINT:
+	case CONFIG_T_MODE:
+		return UINT_MAX;
+	case CONFIG_T_SECONDS:
+		return UINT32_MAX;
+	case CONFIG_T_SIZE:
+		return UINT64_MAX;
+	case CONFIG_T_STRING:
+	case CONFIG_T_PATH:
+	case CONFIG_T_OPT_PATH:
+	case CONFIG_T_OPT_NAME:
+	case CONFIG_T_OPT_ADDR:
+	case CONFIG_T_LOGLEVEL:
+	case CONFIG_T_LISTEN:
+	case CONFIG_T_SERVERS:
+		break;
+	}
+	return 0;
+}
+
+/*
+ * Within the key's range and what its slot can hold, so a table maximum
+ * above the slot type can never truncate a value on the way in.
+ */
+static bool
+key_in_range(const struct config_key *k, uint64_t v)
+{
+	return v >= k->min && v <= k->max && v <= slot_max(k);
+}
+
 static int
 set_value(struct config *cfg, const struct config_key *k, const char *val,
     const char **why)
 {
 	unsigned long long	 v;
 	uint64_t		 u;
+	enum config_num		 st;
 	char			*copy, *tok, *save;
 	enum log_level		 lvl;
 
@@ -354,27 +412,29 @@ set_value(struct config *cfg, const struct config_key *k, const char *val,
 		*str_slot(cfg, k) = *val == '\0' ? NULL : xstrdup(val);
 		return 0;
 	case CONFIG_T_DURATION:
-		if (config_parse_duration(val, &v) == -1) {
+		if ((st = parse_scaled(val, duration_units, false, &u)) ==
+		    CONFIG_NUM_BAD) {
 			*why = "expected a duration such as 10s, 500ms, 5m";
 			return -1;
 		}
-		if (v < k->min || v > k->max) {
+		if (st == CONFIG_NUM_RANGE || !key_in_range(k, u)) {
 			*why = "duration out of range";
 			return -1;
 		}
-		*uint_slot(cfg, k) = (unsigned)v;
+		*uint_slot(cfg, k) = (unsigned)u;
 		return 0;
 	case CONFIG_T_SECONDS:
-		if (config_parse_duration(val, &v) == -1 || v % 1000 != 0) {
+		if ((st = parse_scaled(val, duration_units, false, &u)) ==
+		    CONFIG_NUM_BAD || (st == CONFIG_NUM_OK && u % 1000 != 0)) {
 			*why = "expected a duration in whole seconds such as "
 			    "300, 5m, 1d";
 			return -1;
 		}
-		if (v / 1000 < k->min || v / 1000 > k->max) {
+		if (st == CONFIG_NUM_RANGE || !key_in_range(k, u / 1000)) {
 			*why = "duration out of range";
 			return -1;
 		}
-		*u32_slot(cfg, k) = (uint32_t)(v / 1000);
+		*u32_slot(cfg, k) = (uint32_t)(u / 1000);
 		return 0;
 	case CONFIG_T_OPT_ADDR: {
 		struct config_listen	l;
@@ -395,22 +455,24 @@ set_value(struct config *cfg, const struct config_key *k, const char *val,
 		return 0;
 	}
 	case CONFIG_T_SIZE:
-		if (parse_size(val, &u) == -1) {
+		if ((st = parse_scaled(val, size_units, false, &u)) ==
+		    CONFIG_NUM_BAD) {
 			*why = "expected a size such as 512M or 1G";
 			return -1;
 		}
-		if (u < k->min || u > k->max) {
+		if (st == CONFIG_NUM_RANGE || !key_in_range(k, u)) {
 			*why = "size out of range";
 			return -1;
 		}
 		*u64_slot(cfg, k) = u;
 		return 0;
 	case CONFIG_T_UINT:
-		if (span_to_u64(span_str(val), 10, true, &u) == -1) {
+		if ((st = parse_scaled(val, number_units, true, &u)) ==
+		    CONFIG_NUM_BAD) {
 			*why = "expected a number";
 			return -1;
 		}
-		if (u < k->min || u > k->max) {
+		if (st == CONFIG_NUM_RANGE || !key_in_range(k, u)) {
 			*why = "number out of range";
 			return -1;
 		}
@@ -423,7 +485,7 @@ set_value(struct config *cfg, const struct config_key *k, const char *val,
 			return -1;
 		}
 		v = strtoull(val, NULL, 8);
-		if (v > k->max) {
+		if (!key_in_range(k, v)) {
 			*why = "mode out of range";
 			return -1;
 		}

@@ -125,7 +125,10 @@ struct config_changes {
 void	config_reload_merge(struct config *, struct config *,
 	    struct config_changes *);
 
-/* Parse "10", "10s", "500ms", "5m", "2h", "1d" into milliseconds. */
+/*
+ * Parse "10", "10s", "500ms", "5m", "2h", "1d" into milliseconds; -1 on
+ * bad syntax and on a value that does not fit in 64 bits.
+ */
 int	config_parse_duration(const char *, unsigned long long *);
 
 #endif

@@ -77,7 +77,85 @@ static const struct bad_case bad_cases[] = {
 	    "a size" },
 	{ "map size range", "cache_map_size = 17G\n", ":1: cache_map_size: "
 	    "size out of range" },
+	/* Conversions that pass 64 bits used to wrap around into range. */
+	{ "duration wraps to 34448384ms", "idle_timeout = 213503982335d\n",
+	    ":1: idle_timeout: duration out of range" },
+	{ "seconds wrap to 34448384ms", "retry_min = 213503982335d\n",
+	    ":1: retry_min: duration out of range" },
+	{ "size wraps to 1G", "cache_map_size = 17179869185G\n",
+	    ":1: cache_map_size: size out of range" },
+	{ "size wraps to 1M", "cache_map_size = 17592186044417M\n",
+	    ":1: cache_map_size: size out of range" },
+	{ "duration digits pass 64 bits", "dns_timeout = "
+	    "18446744073709551616ms\n", ":1: dns_timeout: duration out of "
+	    "range" },
+	{ "seconds digits pass 64 bits", "failure_ttl = "
+	    "99999999999999999999999\n", ":1: failure_ttl: duration out of "
+	    "range" },
+	{ "size digits pass 64 bits", "cache_map_size = "
+	    "18446744073709551617\n", ":1: cache_map_size: size out of "
+	    "range" },
+	{ "number digits pass 64 bits", "max_lookups = "
+	    "18446744073709551617\n", ":1: max_lookups: number out of range" },
+	{ "number above unsigned", "max_connections = 4294967297\n",
+	    ":1: max_connections: number out of range" },
+	{ "largest u64 bytes", "cache_map_size = 18446744073709551615\n",
+	    ":1: cache_map_size: size out of range" },
+	{ "number leading zero", "dns_tries = 02\n",
+	    ":1: dns_tries: expected a number" },
+	{ "unit without digits", "dns_timeout = ms\n",
+	    ":1: dns_timeout: expected a duration" },
 };
+
+/* Values at the edge of their range still load, and load exactly. */
+struct edge_case {
+	const char	*name;
+	const char	*text;
+	const char	*want;	/* a line config_print() prints */
+};
+
+static const struct edge_case edge_cases[] = {
+	{ "idle 1d", "idle_timeout = 1d\n", "idle_timeout = 86400s\n" },
+	{ "idle 86400000ms", "idle_timeout = 86400000ms\n",
+	    "idle_timeout = 86400s\n" },
+	{ "map 16G", "cache_map_size = 16G\n", "cache_map_size = 16384M\n" },
+	{ "map 16384m", "cache_map_size = 16384m\n",
+	    "cache_map_size = 16384M\n" },
+	{ "map 1M in bytes", "cache_map_size = 1048576\n",
+	    "cache_map_size = 1M\n" },
+	{ "leading zeros", "dns_timeout = 0000000000000000000000500ms\n",
+	    "dns_timeout = 500ms\n" },
+	{ "unused 3650d", "unused_after = 3650d\n",
+	    "unused_after = 315360000s\n" },
+	{ "max connections", "max_connections = 1000000\n",
+	    "max_connections = 1000000\n" },
+};
+
+START_TEST(test_edge_table)
+{
+	const struct edge_case	*c = &edge_cases[_i];
+	struct config		 cfg;
+	char			 err[CONFIG_ERR_MAX] = "";
+	const char		*path = write_conf(c->text);
+	char			*out = NULL;
+	size_t			 outlen = 0;
+	FILE			*fp;
+	int			 got;
+
+	config_init(&cfg);
+	got = config_load(&cfg, path, true, err, sizeof(err));
+	unlink(path);
+	ck_assert_msg(got == 0, "case %s: got %s, want success", c->name,
+	    err);
+	ck_assert_ptr_nonnull(fp = open_memstream(&out, &outlen));
+	config_print(&cfg, fp);
+	fclose(fp);
+	ck_assert_msg(strstr(out, c->want) != NULL, "case %s: got %s, want %s",
+	    c->name, out, c->want);
+	free(out);
+	config_clear(&cfg);
+}
+END_TEST
 
 START_TEST(test_bad_table)
 {
@@ -284,6 +362,8 @@ config_suite(void)
 
 	tcase_add_loop_test(tc, test_bad_table, 0,
 	    sizeof(bad_cases) / sizeof(bad_cases[0]));
+	tcase_add_loop_test(tc, test_edge_table, 0,
+	    sizeof(edge_cases) / sizeof(edge_cases[0]));
 	tcase_add_test(tc, test_good);
 	tcase_add_test(tc, test_defaults_and_missing);
 	tcase_add_test(tc, test_shipped_file_parses);
