@@ -106,9 +106,10 @@ ctl_send(struct ctl_conn *c, json_t *obj)
 }
 
 /*
- * Operator text (paths, configuration errors) for JSON: as it is when it
- * is UTF-8, else escaped to ASCII; json_string() refuses invalid UTF-8,
- * and one NULL would sink the whole answer.
+ * Operator text (paths, configuration errors) and stored failure reasons
+ * (peer text in them is escaped already) for JSON: as it is when it is
+ * UTF-8, else escaped by span_esc(); json_string() refuses invalid
+ * UTF-8, and one NULL would sink the whole answer.
  */
 static json_t *
 json_text(const char *s)
@@ -153,7 +154,7 @@ record_json(const char *domain, const struct cache_record *rec, int64_t now)
 		json_array_append_new(mx, json_string(rec->policy.mx[i]));
 	valid = schedule_policy_valid(rec->fetched, rec->policy.max_age, now);
 	return json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:b, s:o, "
-	    "s:I, s:s, s:I, s:o, s:o, s:I, s:s, s:s, s:o}",
+	    "s:I, s:s, s:I, s:o, s:o, s:I, s:s, s:o, s:o}",
 	    "domain", domain,
 	    "id", rec->id,
 	    "mode", sts_mode_name(rec->policy.mode),
@@ -171,7 +172,7 @@ record_json(const char *domain, const struct cache_record *rec, int64_t now)
 	    "last_failure", json_time(rec->last_failure),
 	    "failures", (json_int_t)rec->failures,
 	    "failed_id", rec->failed_id,
-	    "failure", rec->failure,
+	    "failure", json_text(rec->failure),
 	    "last_query", json_time(rec->last_query));
 }
 

@@ -4,9 +4,11 @@
  *
  * Human output: peer text (TXT records, the policy, MX names) is shown
  * only through diag_esc(), so a hostile DNS or HTTPS server cannot put
- * terminal escapes on the screen; finding messages are printable ASCII
- * already.  JSON: jansson does the escaping; peer text goes in as is
- * when it is valid UTF-8 (escaped like above otherwise), cut to
+ * terminal escapes on the screen or close the quotes a record is shown
+ * in; finding messages are printable ASCII already.  JSON: jansson does
+ * the escaping, and only ASCII is written (\uXXXX for the rest, so no
+ * C1 control or bidi mark reaches a terminal either); peer text goes in
+ * as is when it is valid UTF-8 (escaped like above otherwise), cut to
  * DIAG_JSON_MAX_TEXT / DIAG_JSON_MAX_RECORD bytes.
  */
 #include <stdbool.h>
@@ -374,7 +376,7 @@ diag_print_json(const struct diag_input *in, const struct diag_report *r)
 	    json_string(r->postfix_reply));
 	json_object_set_new(root, "exit", json_integer(r->exit_code));
 
-	if (json_dumpf(root, stdout, JSON_INDENT(2) |
+	if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII |
 	    JSON_REAL_PRECISION(6)) == -1 ||
 	    fputc('\n', stdout) == EOF) {
 		fprintf(stderr, "mta-stsctl check: cannot write JSON\n");
