@@ -227,7 +227,7 @@ span_esc(struct span s, size_t max, char *out, size_t size)
 	for (i = 0; i < n; i++) {
 		uint8_t	c = s.p[i];
 
-		if (ascii_is_print(c) && c != '\\') {
+		if (ascii_is_print(c) && c != '"' && c != '\\') {
 			if (room < 1)
 				break;
 			*o++ = (char)c;

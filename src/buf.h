@@ -55,9 +55,15 @@ size_t		 span_skip_wsp(struct span, size_t);
 /* A NUL-terminated heap copy; the caller frees it. */
 char		*span_strdup(struct span);
 /*
- * Write at most max bytes of s into out (size bytes, always
- * NUL-terminated when size > 0) as printable ASCII: bytes outside
- * 0x20..0x7e and the backslash become \xNN, and "..." marks a cut.
+ * The one escaping rule for peer text (bytes a remote party or a local
+ * client chose) in log lines, control answers and mta-stsctl output:
+ * write at most max bytes of s into out (size bytes, always
+ * NUL-terminated when size > 0), keeping the printable ASCII bytes
+ * 0x20..0x7e except the double quote and the backslash; those two, the
+ * controls, DEL and every non-ASCII byte become \xNN, and "..." marks a
+ * cut.  Spaces are kept, so the output can neither end a "quoted" value
+ * nor start a line of its own; a caller that puts it where a space
+ * would end the value quotes it (log_esc() does).
  * Writes nothing but the NUL when size < 5.  Returns the length written.
  */
 size_t		 span_esc(struct span, size_t, char *, size_t);

@@ -20,8 +20,9 @@
  * inputs.
  *
  * Peer bytes: every message of a finding is printable ASCII (peer text is
- * escaped into it with diag_esc()); raw TXT and policy text go to JSON
- * only, capped, and are escaped the same way for the human output.
+ * escaped into it with diag_esc(), so it cannot close the quotes it is
+ * shown in); raw TXT and policy text go to JSON only, capped, as JSON
+ * strings, and are escaped the same way for the human output.
  */
 #ifndef MTASTSD_DIAG_H
 #define MTASTSD_DIAG_H
@@ -221,9 +222,10 @@ void	diag_report_clear(struct diag_report *);
 /* Judge in, filling report (initialised).  Keeps no pointer into in. */
 void	diag_analyze(const struct diag_input *, struct diag_report *);
 /*
- * Escape peer bytes for a message or a terminal: printable ASCII kept but
- * "\", everything else as \xNN, at most max input bytes then "...".
- * Returns a heap string the caller frees.
+ * Escape peer bytes for a message or a terminal by span_esc()'s rule
+ * (buf.h): printable ASCII and spaces kept but `"` and `\`, everything
+ * else as \xNN, at most max input bytes then "...".  Returns a heap
+ * string the caller frees.
  */
 char	*diag_esc(struct span, size_t);
 /* The finding code a policy parser reason belongs to. */

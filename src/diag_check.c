@@ -191,7 +191,8 @@ diag_esc(struct span s, size_t max)
 
 /*
  * A reason from fetch.c or tlsprobe.c: those escape peer bytes already
- * (as \xNN), so printable text is kept as it is rather than escaped twice.
+ * (span_esc()), so printable text is kept as it is rather than escaped
+ * twice.
  */
 static char *
 reason_text(const char *why, size_t max)

@@ -125,7 +125,10 @@ fetch_reason(struct fetch *f, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Append at most FETCH_ESC_MAX bytes of s, non-printables as \xNN. */
+/*
+ * Append at most FETCH_ESC_MAX bytes of s by span_esc()'s rule: the
+ * reason is logged as reason="...", which peer text cannot close.
+ */
 static void
 fetch_reason_esc(struct fetch *f, struct span s)
 {

@@ -162,33 +162,22 @@ fatalx(const char *fmt, ...)
 	exit(1);
 }
 
-static const char hexdigits[] = "0123456789abcdef";
-
 const char *
 log_esc(struct span s)
 {
-	static char	 slots[LOG_ESC_SLOTS][LOG_ESC_MAX * 4 + 4];
+	/* Four bytes per input byte, "...", the quotes and the NUL. */
+	static char	 slots[LOG_ESC_SLOTS][LOG_ESC_MAX * 4 + 6];
 	static unsigned	 next;
 	char		*out = slots[next++ % LOG_ESC_SLOTS];
-	size_t		 i, o = 0;
+	size_t		 n;
 
-	for (i = 0; i < s.len && i < LOG_ESC_MAX; i++) {
-		uint8_t	c = s.p[i];
-
-		if (c >= 0x21 && c <= 0x7e && c != '"' && c != '\\') {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hexdigits[c >> 4];
-			out[o++] = hexdigits[c & 0xf];
-		}
-	}
-	if (i < s.len) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
+	/* Never cut by size: span_esc() keeps 4 bytes of its own. */
+	n = span_esc(s, LOG_ESC_MAX, out + 1, sizeof(slots[0]) - 2);
+	if (memchr(out + 1, ' ', n) == NULL)
+		return out + 1;
+	out[0] = '"';
+	out[n + 1] = '"';
+	out[n + 2] = '\0';
 	return out;
 }
 

@@ -4,7 +4,11 @@
  *
  * Severity: error = our own failure; warning = a remote party misbehaved
  * and it changed an answer; info = state changes; debug = tracing.
- * Peer-controlled text reaches a log line only through log_esc().
+ * Peer-controlled text reaches a log line only escaped by span_esc(),
+ * the one rule for peer text (buf.h): as a value of its own through
+ * log_esc(), or inside a double-quoted value such as reason="..." built
+ * with text_append_esc().  Either way it cannot end its value, so a
+ * peer cannot add key=value fields or lines of its own.
  * fatal()/fatalx() are for start-up, configuration and broken invariants
  * only: nothing a peer sends may reach them.
  */
@@ -56,10 +60,12 @@ void	fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 
 /*
- * Escape untrusted bytes for a log line: at most LOG_ESC_MAX bytes, bytes
- * outside 0x21..0x7e (and `"` and `\`) as \xNN, "..." when cut.  Returns
- * a pointer into one of a few rotating static buffers, so up to
- * LOG_ESC_SLOTS results may be used in one log call.
+ * Untrusted bytes as one log value: at most LOG_ESC_MAX bytes escaped by
+ * span_esc() ("..." when cut), wrapped in double quotes when they
+ * contain a space, so "key=%s" needs no quotes around it and a value
+ * with spaces stays one field.  Returns a pointer into one of a few
+ * rotating static buffers, so up to LOG_ESC_SLOTS results may be used
+ * in one log call.
  */
 #define LOG_ESC_SLOTS	4
 const char *log_esc(struct span);

@@ -55,7 +55,7 @@ tlsprobe_reason(struct tlsprobe *p, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Append at most TLSPROBE_ESC_MAX bytes of s, non-printables as \xNN. */
+/* Append at most TLSPROBE_ESC_MAX bytes of s by span_esc()'s rule. */
 static void
 tlsprobe_reason_esc(struct tlsprobe *p, struct span s)
 {

@@ -115,6 +115,14 @@ static const struct esc_case esc_cases[] = {
 	{ "cut by size", "abcdef", 6, 100, 7, "abc..." },
 	{ "escape does not fit", "ab\x01", 3, 100, 8, "ab..." },
 	{ "too small", "abc", 3, 100, 4, "" },
+	{ "quote", "a\"b", 3, 100, 64, "a\\x22b" },
+	{ "injected field", "x\" injected=yes y=\"", 19, 100, 64,
+	    "x\\x22 injected=yes y=\\x22" },
+	{ "equals and spaces kept", "a=b c", 5, 100, 64, "a=b c" },
+	{ "tab", "a\tb", 3, 100, 64, "a\\x09b" },
+	{ "del", "\x7f", 1, 100, 64, "\\x7f" },
+	{ "utf-8", "\xc3\xa9", 2, 100, 64, "\\xc3\\xa9" },
+	{ "quote does not fit", "ab\"", 3, 100, 8, "ab..." },
 };
 
 START_TEST(test_span_esc)
