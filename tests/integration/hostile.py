@@ -16,6 +16,12 @@ KIND is one of:
                    (default 64 MiB) as fast as the peer reads, then close
   http             plain HTTP (e.g. on port 443): answer any request with a
                    200 policy and close
+  location         TLS; a 301 redirect whose Location is LOCATION below
+  ctype            TLS; a 200 policy whose Content-Type is CTYPE below
+
+LOCATION and CTYPE carry '"', '=' and spaces: a daemon that logs them
+without escaping the quote gets fields such as injected=location in its
+log lines.
 
 Every accepted connection is logged as one line "accept PEER" to --log.
 Each connection is given up after MAX_CONN_SECONDS, so nothing runs forever.
@@ -35,9 +41,12 @@ MAX_CONN_SECONDS = 600
 MAX_REQUEST = 65536
 POLICY = (b"version: STSv1\r\nmode: enforce\r\nmx: mx.example.test\r\n"
           b"max_age: 86400\r\n")
+LOCATION = b'https://evil.test/x" injected=location status=ok reason="y z'
+CTYPE = b'text/html" injected=ctype status=ok reason="a b'
 KINDS = ("silent", "close", "reset", "trickle-tcp", "tls-silent", "trickle",
-         "trickle-headers", "flood", "http")
-TLS_KINDS = ("tls-silent", "trickle", "trickle-headers", "flood")
+         "trickle-headers", "flood", "http", "location", "ctype")
+TLS_KINDS = ("tls-silent", "trickle", "trickle-headers", "flood", "location",
+             "ctype")
 
 
 def read_request(conn, deadline):
@@ -99,6 +108,14 @@ def handle(kind, conn, args, ctx):
             tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
                         b"Content-Length: 1000000\r\n\r\n")
             drip(tls, POLICY, deadline)
+        elif kind == "location":
+            tls.sendall(b"HTTP/1.1 301 Moved Permanently\r\nLocation: " +
+                        LOCATION + b"\r\nContent-Length: 0\r\n"
+                        b"Connection: close\r\n\r\n")
+        elif kind == "ctype":
+            tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: " + CTYPE +
+                        b"\r\nContent-Length: %d\r\nConnection: close"
+                        b"\r\n\r\n" % len(POLICY) + POLICY)
         elif kind == "trickle-headers":
             drip(tls, b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 64, deadline)
         elif kind == "flood":

@@ -443,6 +443,10 @@ _world_ca_init() {
 #	expired         like good, valid from 400 to 30 days ago
 #	future          like good, valid only from 30 days from now
 #	wronghost       good chain, but for not-this-host.invalid only
+#	cnonly          good chain, the first DNSNAME (any text, even with
+#	                quotes and spaces) as the subject CN only, and a
+#	                URI subjectAltName: verifiers fall back to the CN and
+#	                curl quotes it in its error when it does not match
 #	selfsigned      self-signed leaf for DNSNAMEs
 #	untrusted       leaf signed by a CA the namespace does not trust
 #	nointermediate  leaf signed by the intermediate, sent without it
@@ -466,15 +470,18 @@ world_cert() {
 		end=$(_world_date '+400 days')
 		;;
 	wronghost) set -- not-this-host.invalid ;;
+	cnonly) san="URI:https://$1/" ;;
 	untrusted) ca=rogue ;;
 	selfsigned) ;;
 	*) world_die "world_cert: unknown variant '$variant'"; return 1 ;;
 	esac
 	[ "$variant" = nointermediate ] && chain=0
 	[ "$variant" = untrusted ] && chain=0
-	for n in "$@"; do
-		san="${san:+$san,}DNS:$n"
-	done
+	if [ "$variant" != cnonly ]; then
+		for n in "$@"; do
+			san="${san:+$san,}DNS:$n"
+		done
+	fi
 	if [ "$variant" = selfsigned ]; then
 		openssl req -x509 -new -newkey ec \
 		    -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -816,12 +823,19 @@ world_fetch_count() {
 
 # --- hostile servers ---------------------------------------------------------
 
-# world_hostile KIND ADDR PORT [DNSNAME...]: start hostile.py (see there
-# for the kinds); TLS kinds get a good certificate for DNSNAMEs (default
-# localhost).  Waits until it listens.  Log: $WORLD/hostile/ADDR_PORT.log.
+# world_hostile [--cert VARIANT] KIND ADDR PORT [DNSNAME...]: start
+# hostile.py (see there for the kinds); TLS kinds get a certificate of
+# world_cert's VARIANT (default good) for DNSNAMEs (default localhost).
+# Waits until it listens.  Log: $WORLD/hostile/ADDR_PORT.log.
 world_hostile() {
 	_world_need || return 1
-	[ $# -ge 3 ] || world_die "usage: world_hostile KIND ADDR PORT [NAME...]" ||
+	local variant=good
+	if [ "${1:-}" = --cert ]; then
+		variant=$2
+		shift 2
+	fi
+	[ $# -ge 3 ] ||
+	    world_die "usage: world_hostile [--cert V] KIND ADDR PORT [NAME...]" ||
 	    return 1
 	local kind=$1 addr=$2 port=$3 h args=() cert
 	shift 3
@@ -830,10 +844,10 @@ world_hostile() {
 	[ $# -gt 0 ] || set -- localhost
 	h=$WORLD/hostile/${addr}_$port
 	case $kind in
-	tls-silent | trickle | trickle-headers | flood)
+	tls-silent | trickle | trickle-headers | flood | location | ctype)
 		_world_nhostile=$((_world_nhostile + 1))
 		cert=hostile-$_world_nhostile
-		world_cert "$cert" good "$@" || return 1
+		world_cert "$cert" "$variant" "$@" || return 1
 		args=(--cert "$WORLD/pki/$cert.pem" --key "$WORLD/pki/$cert.key")
 		;;
 	esac
