@@ -41,6 +41,7 @@
 #include "schedule.h"
 #include "server.h"
 #include "socketmap.h"
+#include "sockpath.h"
 #include "sts_policy.h"
 
 #define CONTROL_MAX_GROUPS	256
@@ -696,10 +697,12 @@ control_new(struct event_base *base, const struct config *cfg, uid_t uid,
 {
 	struct control		*ctl;
 	struct sockaddr_un	 sun;
+	struct sockpath_opts	 so;
 	struct group		*gr;
 	struct stat		 st;
-	mode_t			 old;
 	const char		*path = cfg->control_socket;
+	char			 why[256];
+	int			 fd;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -730,29 +733,42 @@ control_new(struct event_base *base, const struct config *cfg, uid_t uid,
 		log_info("control_socket %s: removing stale socket", path);
 		unlink(path);
 	}
+	/*
+	 * The mode comes from the umask at bind(); as root the owner is set
+	 * before the file appears at path (sockpath.h), never by path.
+	 */
+	memset(&so, 0, sizeof(so));
+	so.mode = (mode_t)cfg->control_socket_mode;
+	so.set_owner = geteuid() == 0;
+	so.uid = uid;
+	so.gid = gid;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1) {
+		snprintf(err, errlen, "control_socket %s: socket: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	if (sockpath_bind(fd, path, &so, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "control_socket %s: %s", path, why);
+		close(fd);
+		return NULL;
+	}
 	ctl = xcalloc(1, sizeof(*ctl));
 	ctl->base = base;
 	ctl->cfg = cfg;
 	ctl->gid = gid;
 	ctl->path = xstrdup(path);
 	TAILQ_INIT(&ctl->conns);
-	old = umask((mode_t)(~cfg->control_socket_mode & 0777));
-	ctl->evl = evconnlistener_new_bind(base, ctl_on_accept, ctl,
+	ctl->evl = evconnlistener_new(base, ctl_on_accept, ctl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_DISABLED,
-	    16, (struct sockaddr *)&sun, (int)sizeof(sun));
-	umask(old);
+	    16, fd);
 	if (ctl->evl == NULL) {
-		snprintf(err, errlen, "control_socket %s: %s", path,
+		snprintf(err, errlen, "control_socket %s: listen: %s", path,
 		    strerror(errno));
+		close(fd);
+		unlink(path);
 		free(ctl->path);
 		free(ctl);
-		return NULL;
-	}
-	if (chmod(path, (mode_t)cfg->control_socket_mode) == -1 ||
-	    (geteuid() == 0 && chown(path, uid, gid) == -1)) {
-		snprintf(err, errlen, "control_socket %s: %s", path,
-		    strerror(errno));
-		control_free(ctl);
 		return NULL;
 	}
 	return ctl;

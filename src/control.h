@@ -46,8 +46,9 @@ struct control;
 
 /*
  * Create the socket (before privileges are dropped): refuse when another
- * daemon answers on it, replace a stale one, set its mode and give it to
- * owner:group.  Keeps base and cfg.  NULL with err set on failure.
+ * daemon answers on it, replace a stale one, create it with its mode
+ * and, as root, give it to owner:group before it appears at its path
+ * (sockpath_bind()).  Keeps base and cfg.  NULL with err set on failure.
  */
 struct control	*control_new(struct event_base *, const struct config *,
 		    uid_t, gid_t, char *, size_t);
