@@ -523,6 +523,10 @@ listener_open(struct server *srv, const struct config_listen *cl,
 			unlink(cl->path);
 		}
 		flags &= ~LEV_OPT_REUSEABLE;
+		/*
+		 * The mode is set here only: a chmod() by path could follow
+		 * a symlink planted in a directory someone else may write.
+		 */
 		old = umask((mode_t)(~srv->cfg->unix_socket_mode & 0777));
 		l->evl = evconnlistener_new_bind(srv->base, server_on_accept,
 		    srv, flags, 128, (struct sockaddr *)&ss, (int)sslen);
@@ -530,12 +534,6 @@ listener_open(struct server *srv, const struct config_listen *cl,
 		if (l->evl == NULL) {
 			snprintf(err, errlen, "listen %s: %s", cl->text,
 			    strerror(errno));
-			return -1;
-		}
-		if (chmod(cl->path, (mode_t)srv->cfg->unix_socket_mode) == -1) {
-			snprintf(err, errlen, "listen %s: chmod: %s", cl->text,
-			    strerror(errno));
-			evconnlistener_free(l->evl);
 			return -1;
 		}
 		l->unix_path = xstrdup(cl->path);
