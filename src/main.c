@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -124,6 +125,35 @@ limits_setup(const struct config *cfg)
 	return cfg->max_connections;
 }
 
+/*
+ * Give a directory we just made to uid:gid through a descriptor, never
+ * by path: whoever may write its parent could have swapped it for a
+ * symlink meanwhile.  O_NOFOLLOW refuses a symlink, and a directory we
+ * made (root's, as we run as root here) is the only kind we accept.
+ */
+static int
+dir_give(const char *path, uid_t uid, gid_t gid)
+{
+	struct stat	st;
+	int		fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		log_err("open %s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1)
+		log_err("stat %s", path);
+	else if (st.st_uid != geteuid())
+		log_errx("%s was replaced after it was created", path);
+	else if (fchown(fd, uid, gid) == -1)
+		log_err("chown %s", path);
+	else
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
 static int
 dir_ensure(const char *path, mode_t mode, uid_t uid, gid_t gid, bool chown_it)
 {
@@ -132,10 +162,8 @@ dir_ensure(const char *path, mode_t mode, uid_t uid, gid_t gid, bool chown_it)
 	if (mkdir(path, mode) == 0) {
 		log_info("created directory %s mode=%04o", path,
 		    (unsigned)mode);
-		if (chown_it && chown(path, uid, gid) == -1) {
-			log_err("chown %s", path);
+		if (chown_it && dir_give(path, uid, gid) == -1)
 			return -1;
-		}
 	} else if (errno != EEXIST) {
 		log_err("cannot create directory %s", path);
 		return -1;
