@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "cache.h"
+#include "cache_overlay.h"
 #include "domain.h"
 #include "log.h"
 #include "sts_policy.h"
@@ -47,6 +48,11 @@ struct cache {
 					/* owned: domains logged as corrupt */
 	size_t		 nnoted;
 	bool		 noted_full;	/* "too many" logged */
+	struct overlay	*ov;		/* owned: recent and unwritten */
+	bool		 writes_failing; /* since the last write that worked */
+	uint64_t	 write_errors;
+	bool		 fail_writes;	/* cache_test_fail_writes() */
+	bool		 flushing;	/* in cache_flush() */
 };
 
 /* A key in our own storage, so MDB_val never points at const data. */
@@ -74,6 +80,8 @@ set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+static const char *domain_esc(const char *);
+
 /* Copy a normalised domain into k; -1 when it is not a valid name. */
 static int
 key_make(const char *domain, struct cache_key *k)
@@ -88,6 +96,19 @@ key_make(const char *domain, struct cache_key *k)
 	k->val.mv_data = k->name;
 	k->val.mv_size = n;
 	return 0;
+}
+
+/* domain is a valid key; -1 logged otherwise. */
+static int
+key_valid(const char *domain)
+{
+	struct cache_key	k;
+
+	if (key_make(domain, &k) == 0)
+		return 0;
+	log_errx("cache put domain=%s error=\"invalid name\"",
+	    domain_esc(domain));
+	return -1;
 }
 
 static const char *
@@ -178,6 +199,25 @@ typedef int	write_fn(struct cache *, MDB_txn *, void *);
 #define CACHE_MAX_RESIZED_RETRIES	3
 
 /*
+ * A write failed: count it, and log it when writes start failing (not
+ * for every write while they keep failing: the state is in
+ * cache_get_info(), the status and the metrics).  Returns -1.
+ */
+static int
+write_failed(struct cache *c, const char *what, const char *why)
+{
+	c->write_errors++;
+	if (c->writes_failing) {
+		log_debug("cache %s dir=%s error=\"%s\"", what, c->dir, why);
+		return -1;
+	}
+	c->writes_failing = true;
+	log_errx("cache writes failing dir=%s op=%s error=\"%s\" "
+	    "action=kept_in_memory", c->dir, what, why);
+	return -1;
+}
+
+/*
  * Run fn in one write transaction and commit (synced).  On MDB_MAP_FULL
  * the map is doubled and the whole transaction retried, until the cap.
  */
@@ -192,6 +232,8 @@ write_txn(struct cache *c, const char *what, write_fn *fn, void *arg)
 		    c->dir);
 		return -1;
 	}
+	if (c->fail_writes)
+		return write_failed(c, what, "failing on purpose (test)");
 	for (;;) {
 		rc = mdb_txn_begin(c->env, NULL, 0, &t);
 		if (rc == MDB_MAP_RESIZED &&
@@ -212,13 +254,29 @@ write_txn(struct cache *c, const char *what, write_fn *fn, void *arg)
 			return -1;
 	}
 	if (rc == -1)
-		return -1;
-	if (rc != 0) {
-		log_errx("cache %s dir=%s error=\"%s\"", what, c->dir,
-		    mdb_strerror(rc));
-		return -1;
-	}
+		return write_failed(c, what, "write refused");
+	if (rc != 0)
+		return write_failed(c, what, mdb_strerror(rc));
 	return 0;
+}
+
+/*
+ * A write worked.  While writes were failing, write what waits in
+ * memory now; the alarm ends once nothing is left there.
+ */
+static void
+write_worked(struct cache *c)
+{
+	if (!c->writes_failing)
+		return;
+	if (overlay_dirty_count(c->ov) > 0 && !c->flushing &&
+	    cache_flush(c) == -1)
+		return;
+	if (overlay_dirty_count(c->ov) > 0)
+		return;
+	c->writes_failing = false;
+	log_info("cache writes work again dir=%s errors=%" PRIu64, c->dir,
+	    c->write_errors);
 }
 
 /* Remember domains logged as corrupt so each is logged once. */
@@ -446,6 +504,7 @@ cache_open(const struct cache_opts *o, char *err, size_t errlen)
 	if (c->max_map < map)
 		c->max_map = map;
 	buf_init(&c->enc, CACHE_MAX_RECORD);
+	c->ov = overlay_new(OVERLAY_MAX_CLEAN_BYTES, OVERLAY_MAX_DIRTY_BYTES);
 
 	if ((rc = mdb_env_create(&c->env)) != 0) {
 		c->env = NULL;
@@ -487,6 +546,11 @@ cache_close(struct cache *c)
 
 	if (c == NULL)
 		return;
+	if (c->env != NULL && !c->read_only && overlay_dirty_count(c->ov) > 0 &&
+	    cache_flush(c) == -1)
+		log_errx("cache close dir=%s unwritten=%zu: lost", c->dir,
+		    overlay_dirty_count(c->ov));
+	overlay_free(c->ov);
 	drop_rtxn(c);
 	if (c->env != NULL)
 		mdb_env_close(c->env);
@@ -501,9 +565,11 @@ enum cache_status
 cache_get(struct cache *c, const char *domain, struct cache_record *out)
 {
 	struct cache_key	 k;
+	const struct buf	*mem;
 	MDB_txn			*t;
 	MDB_val			 v;
 	const char		*why = NULL;
+	bool			 dirty;
 	int			 rc;
 
 	cache_record_init(out);
@@ -511,6 +577,12 @@ cache_get(struct cache *c, const char *domain, struct cache_record *out)
 		log_errx("cache get domain=%s error=\"invalid name\"",
 		    domain_esc(domain));
 		return CACHE_ERROR;
+	}
+	/* What the daemon wrote or read lately needs no disk. */
+	if ((mem = overlay_get(c->ov, k.name, &dirty)) != NULL) {
+		if (cache_record_decode(buf_span(mem), out, &why) == 0)
+			return CACHE_HIT;
+		overlay_del(c->ov, k.name);
 	}
 	if ((rc = read_begin(c, &t)) != 0) {
 		log_errx("cache get dir=%s error=\"%s\"", c->dir,
@@ -521,6 +593,9 @@ cache_get(struct cache *c, const char *domain, struct cache_record *out)
 	if (rc == 0)
 		rc = cache_record_decode(span_make(v.mv_data, v.mv_size),
 		    out, &why) == 0 ? 0 : -1;
+	if (rc == 0)
+		(void)overlay_put(c->ov, k.name, span_make(v.mv_data,
+		    v.mv_size), false);
 	read_end(c);
 	switch (rc) {
 	case 0:
@@ -539,7 +614,7 @@ cache_get(struct cache *c, const char *domain, struct cache_record *out)
 struct put_arg {
 	const char *const			*domains;
 	const struct cache_record *const	*recs;
-	const struct span			*raw;	/* NULL: encode */
+	const struct span			*raw;	/* [n]; NULL: encode */
 	size_t					 n;
 };
 
@@ -560,7 +635,7 @@ put_fn(struct cache *c, MDB_txn *t, void *arg)
 		}
 		buf_reset(&c->enc);
 		if (a->raw != NULL)
-			rc = buf_add_span(&c->enc, *a->raw);
+			rc = buf_add_span(&c->enc, a->raw[i]);
 		else
 			rc = cache_record_encode(a->recs[i], &c->enc);
 		if (rc == -1) {
@@ -577,12 +652,125 @@ put_fn(struct cache *c, MDB_txn *t, void *arg)
 	return 0;
 }
 
+/* The encoding of r in enc (reset first); -1 logged. */
+static int
+encode_for(const char *domain, const struct cache_record *r, struct buf *enc)
+{
+	buf_reset(enc);
+	if (cache_record_encode(r, enc) == -1) {
+		log_errx("cache put domain=%s error=\"invalid record\"",
+		    domain_esc(domain));
+		return -1;
+	}
+	return 0;
+}
+
 int
 cache_put(struct cache *c, const char *domain, const struct cache_record *r)
 {
-	struct put_arg	a = { &domain, &r, NULL, 1 };
+	struct put_arg	 a = { &domain, NULL, NULL, 1 };
+	struct buf	 enc;
+	struct span	 s;
+	int		 rc;
 
-	return write_txn(c, "put", put_fn, &a);
+	buf_init(&enc, CACHE_MAX_RECORD);
+	if (key_valid(domain) == -1 || encode_for(domain, r, &enc) == -1) {
+		buf_clear(&enc);
+		return -1;
+	}
+	s = buf_span(&enc);
+	a.raw = &s;
+	rc = write_txn(c, "put", put_fn, &a);
+	/* Written or not, the daemon knows it: a failed write is kept in
+	   memory and retried by cache_flush(). */
+	if (overlay_put(c->ov, domain, s, rc == -1) == -1 && rc == -1)
+		log_errx("cache put domain=%s error=\"memory for unwritten "
+		    "records full\" action=lost_at_restart", domain);
+	buf_clear(&enc);
+	if (rc == 0)
+		write_worked(c);
+	return rc;
+}
+
+int
+cache_put_lazy(struct cache *c, const char *domain,
+    const struct cache_record *r)
+{
+	struct buf	enc;
+	int		rc;
+
+	if (c->read_only || key_valid(domain) == -1)
+		return -1;
+	buf_init(&enc, CACHE_MAX_RECORD);
+	if (encode_for(domain, r, &enc) == -1) {
+		buf_clear(&enc);
+		return -1;
+	}
+	rc = overlay_put(c->ov, domain, buf_span(&enc), true);
+	buf_clear(&enc);
+	/* No room to wait for the batch: write it now. */
+	return rc == 0 ? 0 : cache_put(c, domain, r);
+}
+
+struct flush_acc {
+	const char	**domains;
+	struct span	 *raw;
+	size_t		  n, max;
+};
+
+static void
+flush_collect(void *arg, const char *domain, struct span enc)
+{
+	struct flush_acc	*f = arg;
+
+	if (f->n == f->max)
+		return;
+	f->domains[f->n] = domain;
+	f->raw[f->n] = enc;
+	f->n++;
+}
+
+int
+cache_flush(struct cache *c)
+{
+	struct flush_acc	 f;
+	struct put_arg		 a;
+	size_t			 i, count = overlay_dirty_count(c->ov);
+	char			**names;
+	int			 rc = 0;
+
+	if (count == 0)
+		return 0;
+	c->flushing = true;
+	/* The borrowed names die with mark_clean: copy them. */
+	f.max = count < CACHE_MAX_PAGE ? count : CACHE_MAX_PAGE;
+	f.domains = xcalloc(f.max, sizeof(*f.domains));
+	f.raw = xcalloc(f.max, sizeof(*f.raw));
+	names = xcalloc(f.max, sizeof(*names));
+	while (rc == 0 && overlay_dirty_count(c->ov) > 0) {
+		f.n = 0;
+		overlay_foreach_dirty(c->ov, flush_collect, &f);
+		a.domains = f.domains;
+		a.recs = NULL;
+		a.raw = f.raw;
+		a.n = f.n;
+		if ((rc = write_txn(c, "flush", put_fn, &a)) == -1)
+			break;
+		for (i = 0; i < f.n; i++)
+			names[i] = xstrdup(f.domains[i]);
+		for (i = 0; i < f.n; i++) {
+			overlay_mark_clean(c->ov, names[i]);
+			free(names[i]);
+		}
+		log_debug("cache flushed records=%zu", f.n);
+	}
+	free(names);
+	free(f.domains);
+	free(f.raw);
+	c->flushing = false;
+	if (rc == 0)
+		write_worked(c);
+	return rc;
 }
 
 int
@@ -590,7 +778,10 @@ cache_put_batch(struct cache *c, const char *const *domains,
     const struct cache_record *const *recs, size_t n)
 {
 	struct put_arg	a = { domains, recs, NULL, n };
+	size_t		i;
 
+	for (i = 0; i < n; i++)
+		overlay_del(c->ov, domains[i]);
 	return write_txn(c, "put_batch", put_fn, &a);
 }
 
@@ -599,7 +790,14 @@ cache_put_raw(struct cache *c, const char *domain, struct span bytes)
 {
 	struct put_arg	a = { &domain, NULL, &bytes, 1 };
 
+	overlay_del(c->ov, domain);
 	return write_txn(c, "put_raw", put_fn, &a);
+}
+
+void
+cache_test_fail_writes(struct cache *c, bool on)
+{
+	c->fail_writes = on;
 }
 
 static int
@@ -651,6 +849,7 @@ cache_delete(struct cache *c, const char *domain)
 		    domain_esc(domain));
 		return -1;
 	}
+	overlay_del(c->ov, k.name);
 	if (write_txn(c, "delete", delete_fn, &k) == -1)
 		return -1;
 	unnote_corrupt(c, k.name);
@@ -669,6 +868,7 @@ cache_delete_all(struct cache *c)
 {
 	size_t	i;
 
+	overlay_clear(c->ov);
 	if (write_txn(c, "delete_all", drop_fn, NULL) == -1)
 		return -1;
 	for (i = 0; i < c->nnoted; i++)
@@ -728,15 +928,52 @@ touch_fn(struct cache *c, MDB_txn *t, void *arg)
 	return 0;
 }
 
+/*
+ * The last-query time of domain in memory too.  A dirty record keeps
+ * it until it is written; a clean one becomes dirty when the touch
+ * could not be written.
+ */
+static void
+touch_overlay(struct cache *c, const char *domain, int64_t t, bool failed)
+{
+	const struct buf	*mem;
+	struct cache_record	 r;
+	const char		*why;
+	bool			 dirty;
+
+	if ((mem = overlay_get(c->ov, domain, &dirty)) == NULL)
+		return;
+	if (cache_record_decode(buf_span(mem), &r, &why) == -1) {
+		overlay_del(c->ov, domain);
+		return;
+	}
+	if (r.last_query < t) {
+		r.last_query = t;
+		if (encode_for(domain, &r, &c->enc) == 0)
+			(void)overlay_put(c->ov, domain, buf_span(&c->enc),
+			    dirty || failed);
+		else
+			overlay_del(c->ov, domain);
+	}
+	cache_record_clear(&r);
+}
+
 int
 cache_touch_batch(struct cache *c, const char *const *domains,
     const int64_t *times, size_t n)
 {
 	struct touch_arg	a = { domains, times, n };
+	int			rc;
+	size_t			i;
 
 	if (n == 0)
 		return 0;
-	return write_txn(c, "touch_batch", touch_fn, &a);
+	rc = write_txn(c, "touch_batch", touch_fn, &a);
+	for (i = 0; i < n; i++)
+		touch_overlay(c, domains[i], times[i], rc == -1);
+	if (rc == 0)
+		write_worked(c);
+	return rc;
 }
 
 struct page_entry {
@@ -811,6 +1048,90 @@ lmdb:
 	return -1;
 }
 
+struct merge_acc {
+	const char		*after;
+	const char		*upto;		/* NULL: no upper bound */
+	struct page_entry	*ents;
+	size_t			 n, max;
+};
+
+static int
+page_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct page_entry *)a)->key,
+	    ((const struct page_entry *)b)->key);
+}
+
+/* A dirty record that is not on disk and falls in the page's range. */
+static void
+merge_collect(void *arg, const char *domain, struct span enc)
+{
+	struct merge_acc	*m = arg;
+	struct page_entry	*e;
+	const char		*why;
+	size_t			 i;
+
+	if (strcmp(domain, m->after) <= 0 ||
+	    (m->upto != NULL && strcmp(domain, m->upto) > 0))
+		return;
+	for (i = 0; i < m->n; i++)
+		if (strcmp(m->ents[i].key, domain) == 0) {
+			/* On disk too: the unwritten one is newer. */
+			cache_record_clear(&m->ents[i].rec);
+			m->ents[i].why = NULL;
+			if (cache_record_decode(enc, &m->ents[i].rec,
+			    &why) == -1)
+				m->ents[i].why = why;
+			return;
+		}
+	if (m->n == m->max)
+		return;
+	e = &m->ents[m->n++];
+	memcpy(e->key, domain, strlen(domain) + 1);
+	e->why = NULL;
+	if (cache_record_decode(enc, &e->rec, &why) == -1)
+		e->why = why;
+}
+
+/*
+ * Merge the unwritten records into a page of n records read from disk
+ * (ents has room for max): each replaces its older copy, and one that is
+ * not on disk joins the page when its key falls in the page's range.
+ * The page stays sorted and at most max long, so paging on from its
+ * last key misses nothing.  Returns the new count.
+ */
+static size_t
+merge_dirty(struct cache *c, const char *after, struct page_entry *ents,
+    size_t n, size_t max)
+{
+	struct merge_acc	 m;
+	struct page_entry	*all;
+	size_t			 i, total;
+
+	/* Room for the page plus every dirty record. */
+	total = n + overlay_dirty_count(c->ov);
+	all = xcalloc(total, sizeof(*all));
+	for (i = 0; i < n; i++)
+		all[i] = ents[i];		/* moved */
+	m.after = after;
+	m.upto = n == max ? ents[n - 1].key : NULL;
+	m.ents = all;
+	m.n = n;
+	m.max = total;
+	if (m.upto != NULL) {
+		/* ents[n - 1] moved into all: point at the copy. */
+		m.upto = all[n - 1].key;
+	}
+	overlay_foreach_dirty(c->ov, merge_collect, &m);
+	qsort(all, m.n, sizeof(*all), page_cmp);
+	for (i = 0; i < m.n && i < max; i++)
+		ents[i] = all[i];
+	for (; i < m.n; i++)
+		cache_record_clear(&all[i].rec);
+	free(all);
+	return m.n < max ? m.n : max;
+}
+
 int
 cache_iterate(struct cache *c, const char *after, size_t max,
     cache_iter_fn *fn, void *arg, char *last)
@@ -827,6 +1148,8 @@ cache_iterate(struct cache *c, const char *after, size_t max,
 	for (i = 0; i < max; i++)
 		cache_record_init(&ents[i].rec);
 	rc = read_page(c, after, ents, max, &n);
+	if (rc == 0 && overlay_dirty_count(c->ov) > 0)
+		n = merge_dirty(c, after, ents, n, max);
 	for (i = 0; rc == 0 && i < n; i++) {
 		memcpy(last, ents[i].key, sizeof(ents[i].key));
 		visited++;
@@ -852,6 +1175,9 @@ cache_get_info(struct cache *c, struct cache_info *info)
 
 	memset(info, 0, sizeof(*info));
 	info->corrupt_seen = c->corrupt_seen;
+	info->unwritten = overlay_dirty_count(c->ov);
+	info->write_errors = c->write_errors;
+	info->writes_failing = c->writes_failing;
 	if (mdb_env_info(c->env, &ei) == 0 &&
 	    mdb_env_stat(c->env, &st) == 0) {
 		info->map_size = ei.me_mapsize;

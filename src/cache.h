@@ -31,6 +31,15 @@
  * by a crashed process are reclaimed at open.  Single-threaded (the
  * environment is opened with MDB_NOTLS).
  *
+ * Memory: the records the daemon wrote or read lately are kept in memory
+ * as their encoding (cache_overlay.h), so a read needs no transaction
+ * and a read error of a domain in use is answered from memory.  Records
+ * whose write failed (disk full, map at its cap, read-only file system)
+ * or that were put lazily are kept there too, bounded, never forgotten
+ * before they are written, and merged into every read (cache_get(),
+ * cache_iterate()).  Write failures are logged when they start and when
+ * writes work again, and counted in cache_get_info().
+ *
  * Recovery: a store that cannot be opened (not LMDB, written by an
  * unknown format or LMDB version) makes cache_open() fail with a message
  * saying so; the way out is to stop the daemon and delete data.mdb and
@@ -195,10 +204,25 @@ enum cache_status cache_get(struct cache *, const char *,
 
 /*
  * Store rec under domain.  Returns 0 once the write is committed and
- * synced, -1 (logged) otherwise: invalid domain or record, read-only
- * cache, map full even after growing to the cap, I/O error.
+ * synced, -1 otherwise: invalid domain or record, read-only cache, map
+ * full even after growing to the cap, disk full, I/O error.  A valid
+ * record whose write failed is still kept in memory (see "Memory"
+ * below), served by cache_get() and written by the next cache_flush().
  */
 int	cache_put(struct cache *, const char *, const struct cache_record *);
+/*
+ * Store rec in memory now and on disk with the next cache_flush(): for
+ * changes a crash may lose (a re-confirmed TXT id), so that they cost no
+ * synced write each.  0, or -1 (logged) for an invalid domain or record.
+ */
+int	cache_put_lazy(struct cache *, const char *,
+	    const struct cache_record *);
+/*
+ * Write every record held only in memory, in as few transactions as
+ * CACHE_MAX_PAGE allows.  0, or -1 when a write failed (they stay in
+ * memory for the next try).
+ */
+int	cache_flush(struct cache *);
 /*
  * Bulk load: n records in ONE write transaction, all or nothing (for
  * imports, tests and the benchmark; keep n to thousands, as LMDB caps the
@@ -243,8 +267,17 @@ struct cache_info {
 	uint64_t	used_bytes;	/* pages in use, bytes */
 	uint64_t	corrupt_seen;	/* corrupt records met by get/iterate
 					   (one met twice counts twice) */
+	uint64_t	unwritten;	/* records known only in memory */
+	uint64_t	write_errors;	/* failed write transactions */
+	bool		writes_failing;	/* the last write failed */
 };
 void	cache_get_info(struct cache *, struct cache_info *);
+
+/*
+ * For tests only: make every write transaction fail (as a full disk
+ * would) until called again with false.
+ */
+void	cache_test_fail_writes(struct cache *, bool);
 
 /*
  * For tests only: store arbitrary bytes as domain's record, or as the

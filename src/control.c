@@ -248,7 +248,8 @@ cmd_status(struct ctl_conn *c)
 	    "evictions", (json_int_t)rs->deleted,
 	    "stale_served", (json_int_t)ls->stale_served);
 	ctl_send(c, json_pack("{s:b, s:s, s:I, s:I, s:o, s:{s:o, s:I, s:I, "
-	    "s:I, s:I, s:{s:I, s:I, s:I, s:I}}, s:I, s:I, s:o, s:o}",
+	    "s:I, s:I, s:I, s:I, s:b, s:{s:I, s:I, s:I, s:I}}, s:I, s:I, s:o, "
+	    "s:o}",
 	    "ok", 1,
 	    "version", PACKAGE_VERSION,
 	    "pid", (json_int_t)getpid(),
@@ -260,6 +261,9 @@ cmd_status(struct ctl_conn *c)
 	    "used_bytes", (json_int_t)ci.used_bytes,
 	    "map_size", (json_int_t)ci.map_size,
 	    "corrupt_seen", (json_int_t)ci.corrupt_seen,
+	    "unwritten", (json_int_t)ci.unwritten,
+	    "write_errors", (json_int_t)ci.write_errors,
+	    "writes_failing", ci.writes_failing,
 	    "modes",
 	    "enforce", (json_int_t)rs->by_mode[0],
 	    "testing", (json_int_t)rs->by_mode[1],

@@ -243,8 +243,9 @@ lookup_store(struct lookup *lk, const struct cache_record *rec)
 	struct lookup_engine	*le = lk->engine;
 
 	if (cache_put(le->cache, lk->domain, rec) == -1) {
+		/* Kept in memory and retried; cache.c logs the alarm once. */
 		le->stats.cache_errors++;
-		log_errx("cache write failed domain=%s", lk->domain);
+		log_debug("cache write failed domain=%s", lk->domain);
 	}
 }
 
@@ -497,8 +498,10 @@ lookup_confirm(struct lookup *lk)
 	struct lookup_engine	*le = lk->engine;
 	struct cache_record	*rec = &lk->cached;
 	int64_t			 now = lookup_now();
+	bool			 failed;
 
-	if (rec->failures > 0 || rec->txt_state != CACHE_TXT_OK)
+	failed = rec->failures > 0 || rec->txt_state != CACHE_TXT_OK;
+	if (failed)
 		log_info("policy recovered domain=%s id=%s after=\"%s\"",
 		    lk->domain, rec->id, rec->failure);
 	rec->txt_checked = now;
@@ -511,7 +514,15 @@ lookup_confirm(struct lookup *lk)
 	rec->failed_id[0] = '\0';
 	rec->next_refresh = schedule_next_refresh(&le->sc, rec->fetched,
 	    rec->policy.max_age, now, now, lookup_random(le));
-	lookup_store(lk, rec);
+	/*
+	 * Rule 7: an unchanged id changes nothing a restart must know (the
+	 * worst is one early re-check): it goes to disk with the next batch.
+	 * Clearing a failure state is written at once.
+	 */
+	if (failed)
+		lookup_store(lk, rec);
+	else if (cache_put_lazy(le->cache, lk->domain, rec) == -1)
+		le->stats.cache_errors++;
 	log_debug("policy confirmed domain=%s id=%s ttl=%" PRIu32, lk->domain,
 	    rec->id, lk->txt_ttl);
 	lookup_summary(lk, "TXT id %s unchanged, cached policy kept",

@@ -185,6 +185,9 @@ lookup_usage_flush(struct lookup_engine *le)
 	} acc;
 	size_t	count = memo_count(le->usage);
 
+	/* Confirmations put lazily, and writes that failed before. */
+	if (cache_flush(le->cache) == -1)
+		le->stats.cache_errors++;
 	if (count == 0)
 		return;
 	acc.names = xcalloc(count, sizeof(*acc.names));

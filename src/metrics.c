@@ -157,6 +157,14 @@ metrics_text(const struct metrics_src *src, struct buf *out)
 	    "Bytes of the cache map in use.", ci.used_bytes);
 	rc |= single(out, "cache_corrupt_total", "counter",
 	    "Corrupt cache records met.", ci.corrupt_seen);
+	rc |= single(out, "cache_unwritten_records", "gauge",
+	    "Policies known only in memory: their write failed or waits for "
+	    "the next batch.", ci.unwritten);
+	rc |= single(out, "cache_write_errors_total", "counter",
+	    "Cache write transactions that failed.", ci.write_errors);
+	rc |= single(out, "cache_writes_failing", "gauge",
+	    "1 while cache writes fail (disk full, map at its cap).",
+	    ci.writes_failing ? 1 : 0);
 	rc |= single(out, "connections", "gauge",
 	    "Socketmap client connections open.",
 	    server_connections(src->server));

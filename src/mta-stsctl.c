@@ -310,6 +310,13 @@ show_status(json_t *o)
 	printf("\ncache:           %s, %lld records, %.1f MiB used\n",
 	    jstr(cache, "path"), jint(cache, "records"),
 	    (double)jint(cache, "used_bytes") / 1048576.0);
+	if (json_is_true(json_object_get(cache, "writes_failing")) ||
+	    jint(cache, "unwritten") > 0)
+		printf("cache ALARM:     writes %s, %lld records only in "
+		    "memory, %lld write errors since start\n",
+		    json_is_true(json_object_get(cache, "writes_failing")) ?
+		    "FAILING" : "recovering", jint(cache, "unwritten"),
+		    jint(cache, "write_errors"));
 	printf("policies:        enforce %lld, testing %lld, none %lld, "
 	    "expired %lld (as of the last scan)\n", jint(modes, "enforce"),
 	    jint(modes, "testing"), jint(modes, "none"),

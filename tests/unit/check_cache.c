@@ -1073,6 +1073,109 @@ START_TEST(test_store_reopen)
 }
 END_TEST
 
+static void
+put_seed(struct cache *c, const char *domain, unsigned int seed, bool lazy)
+{
+	struct cache_record	r;
+
+	make_record(&r, 2, seed);
+	if (lazy)
+		CHECK_EQ(cache_put_lazy(c, domain, &r), 0);
+	else
+		(void)cache_put(c, domain, &r);
+	cache_record_clear(&r);
+}
+
+static void
+expect_info(const char *name, struct cache *c, uint64_t unwritten,
+    bool failing)
+{
+	struct cache_info	ci;
+
+	cache_get_info(c, &ci);
+	ck_assert_msg(ci.unwritten == unwritten && ci.writes_failing ==
+	    failing, "case %s: got %llu unwritten, failing %d; want %llu, %d",
+	    name, (unsigned long long)ci.unwritten, ci.writes_failing,
+	    (unsigned long long)unwritten, failing);
+}
+
+/*
+ * Issue 10, rule 5: a write that fails (a full disk) loses nothing the
+ * daemon knows: the record is served from memory, seen by iteration,
+ * reported, and written once writes work again.
+ */
+START_TEST(test_store_write_failure)
+{
+	char			*dir = tmpdir_make();
+	struct cache		*c = open_ok(dir, 0, 0, false);
+	struct cache_record	 r;
+	struct collect		 col = { NULL, 0, 0, NULL };
+	char			 last[DOMAIN_MAX_NAME + 1];
+
+	put_seed(c, "a.example", 1, false);
+	put_seed(c, "c.example", 3, false);
+	put_seed(c, "e.example", 5, false);
+	expect_info("writes-ok", c, 0, false);
+	cache_test_fail_writes(c, true);
+	make_record(&r, 2, 2);
+	ck_assert_msg(cache_put(c, "b.example", &r) == -1, "case disk-full: "
+	    "got 0, want -1 from a failed write");
+	cache_record_clear(&r);
+	put_seed(c, "d.example", 4, false);
+	put_seed(c, "c.example", 33, false);	/* newer than on disk */
+	expect_info("disk-full", c, 3, true);
+	expect_hit(c, "b.example", 2, 2);
+	expect_hit(c, "c.example", 2, 33);
+
+	/* Pages of two: the unwritten records in key order, none lost. */
+	last[0] = '\0';
+	while (cache_iterate(c, col.n == 0 ? "" : last, 2, collect_fn,
+	    &col, last) > 0)
+		;
+	ck_assert_msg(col.n == 5 && strcmp(col.keys[1], "b.example") == 0 &&
+	    strcmp(col.keys[3], "d.example") == 0, "case iterate-merged: got "
+	    "%zu keys, want a..e in order", col.n);
+	collect_free(&col);
+
+	/* A flush while the disk is still full keeps them. */
+	CHECK_EQ(cache_flush(c), -1);
+	expect_info("flush-still-full", c, 3, true);
+	cache_test_fail_writes(c, false);
+	CHECK_EQ(cache_flush(c), 0);
+	expect_info("flushed", c, 0, false);
+	cache_close(c);
+
+	c = open_ok(dir, 0, 0, true);
+	expect_hit(c, "b.example", 2, 2);
+	expect_hit(c, "c.example", 2, 33);
+	expect_hit(c, "d.example", 2, 4);
+	cache_close(c);
+	tmpdir_remove(dir);
+}
+END_TEST
+
+/* Rule 7: a lazy put is served at once and written with the batch (or
+   at close), not by a synced write of its own. */
+START_TEST(test_store_lazy)
+{
+	char		*dir = tmpdir_make();
+	struct cache	*c = open_ok(dir, 0, 0, false);
+
+	put_seed(c, "lazy.example", 7, true);
+	expect_info("lazy", c, 1, false);
+	expect_hit(c, "lazy.example", 2, 7);
+	CHECK_EQ(cache_flush(c), 0);
+	expect_info("lazy-flushed", c, 0, false);
+	put_seed(c, "atclose.example", 8, true);
+	cache_close(c);
+	c = open_ok(dir, 0, 0, true);
+	expect_hit(c, "lazy.example", 2, 7);
+	expect_hit(c, "atclose.example", 2, 8);
+	cache_close(c);
+	tmpdir_remove(dir);
+}
+END_TEST
+
 /*
  * A store written by the previous release (version 1 records) opens,
  * every record reads back upgraded, and the next write stores version 2.
@@ -1402,6 +1505,8 @@ cache_suite(void)
 	tcase_add_test(ts, test_store_corrupt);
 	tcase_add_test(ts, test_store_reopen);
 	tcase_add_test(ts, test_store_upgrade_v1);
+	tcase_add_test(ts, test_store_write_failure);
+	tcase_add_test(ts, test_store_lazy);
 	tcase_add_test(ts, test_store_kill9);
 	tcase_add_test(ts, test_store_map_full);
 	tcase_add_test(ts, test_touch_batch);

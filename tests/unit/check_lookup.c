@@ -697,6 +697,45 @@ START_TEST(test_recheck_pool_full)
 }
 END_TEST
 
+/*
+ * Rule 7: confirming an unchanged id is no synced write; a new policy,
+ * a failure and the recovery from one are.
+ */
+START_TEST(test_writes)
+{
+	static const struct seed	ok = OK_DUE;
+	static const struct seed	failing = VALID(CACHE_TXT_FAILED, 1,
+					    30, 300);
+	struct answer			a;
+
+	seed_cache(&ok);
+	world(RESOLVER_OK, "old", 1, FETCH_OK);
+	fake_cache_reset_counts();
+	query(DOM, &a);
+	wait_answer("writes-confirm", &a);
+	ck_assert_msg(fake_cache_puts() == 0 && fake_cache_lazy_puts() == 1,
+	    "case writes-confirm: got %u synced and %u lazy writes, want 0 "
+	    "and 1", fake_cache_puts(), fake_cache_lazy_puts());
+	fake_clock_advance(2);
+	world(RESOLVER_SERVFAIL, NULL, 0, FETCH_OK);
+	query(DOM, &a);
+	wait_answer("writes-failure", &a);
+	ck_assert_msg(fake_cache_puts() == 1, "case writes-failure: got %u "
+	    "synced writes, want 1", fake_cache_puts());
+
+	fake_world_reset(base, T0);
+	seed_cache(&failing);
+	world(RESOLVER_OK, "old", 600, FETCH_OK);
+	fake_cache_reset_counts();
+	query(DOM, &a);
+	wait_answer("writes-recovered", &a);
+	settle("writes-recovered");
+	ck_assert_msg(fake_cache_puts() == 1 && fake_cache_lazy_puts() == 0,
+	    "case writes-recovered: got %u synced and %u lazy writes, want "
+	    "1 and 0", fake_cache_puts(), fake_cache_lazy_puts());
+}
+END_TEST
+
 static Suite *
 lookup_suite(void)
 {
@@ -717,6 +756,7 @@ lookup_suite(void)
 	tcase_add_test(to, test_flush_then_discovery);
 	tcase_add_test(to, test_new_id_after_failed_fetch);
 	tcase_add_test(to, test_pools);
+	tcase_add_test(to, test_writes);
 	tcase_add_test(to, test_recheck_pool_full);
 	suite_add_tcase(s, to);
 	return s;

@@ -53,6 +53,7 @@ static struct {
 	size_t			 nrecords;
 	bool			 fail_get, fail_put;
 	unsigned		 puts;
+	unsigned		 lazy_puts;
 } W = { .pending = TAILQ_HEAD_INITIALIZER(W.pending) };
 
 /* Opaque handles: only their addresses matter. */
@@ -81,6 +82,7 @@ fake_world_reset(struct event_base *base, int64_t now)
 	W.hold = false;
 	W.fail_get = W.fail_put = false;
 	W.puts = 0;
+	W.lazy_puts = 0;
 }
 
 struct fake_domain *
@@ -465,6 +467,40 @@ cache_put(struct cache *c, const char *domain, const struct cache_record *r)
 	fr->enc = enc;
 	W.puts++;
 	return 0;
+}
+
+int
+cache_put_lazy(struct cache *c, const char *domain,
+    const struct cache_record *r)
+{
+	unsigned	puts = W.puts;
+	int		rc;
+
+	/* In the fake, memory and disk are one: only the count differs. */
+	rc = cache_put(c, domain, r);
+	W.puts = puts;
+	W.lazy_puts += rc == 0;
+	return rc;
+}
+
+int
+cache_flush(struct cache *c)
+{
+	(void)c;
+	return W.fail_put ? -1 : 0;
+}
+
+void
+fake_cache_reset_counts(void)
+{
+	W.puts = 0;
+	W.lazy_puts = 0;
+}
+
+unsigned
+fake_cache_lazy_puts(void)
+{
+	return W.lazy_puts;
 }
 
 int

@@ -58,7 +58,9 @@ void	fake_clock_advance(int64_t);
 struct cache *fake_cache(void);
 void	fake_cache_fail_get(bool);
 void	fake_cache_fail_put(bool);
-unsigned fake_cache_puts(void);		/* successful writes */
+unsigned fake_cache_puts(void);		/* successful synced writes */
+unsigned fake_cache_lazy_puts(void);	/* cache_put_lazy() calls */
+void	fake_cache_reset_counts(void);
 /* A copy of domain's record (cleared by the caller); false if none. */
 bool	fake_cache_peek(const char *, struct cache_record *);
 
