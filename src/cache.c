@@ -561,6 +561,54 @@ cache_close(struct cache *c)
 	free(c);
 }
 
+struct put_arg {
+	const char *const			*domains;
+	const struct cache_record *const	*recs;
+	const struct span			*raw;	/* [n]; NULL: encode */
+	size_t					 n;
+};
+
+static int	put_fn(struct cache *, MDB_txn *, void *);
+
+/*
+ * The disk could not give k's record (a read error, or a corrupt
+ * record): the copy read or written lately, if any, answers instead, so
+ * a policy in use does not fall back to a first discovery.  A corrupt
+ * record on disk is repaired from it at once.
+ */
+static enum cache_status
+get_from_memory(struct cache *c, const struct cache_key *k,
+    struct cache_record *out, bool corrupt)
+{
+	const struct buf	*mem;
+	struct put_arg		 a;
+	struct buf		 copy;
+	struct span		 s;
+	const char		*name = k->name, *why;
+	bool			 dirty;
+
+	if ((mem = overlay_get(c->ov, k->name, &dirty)) == NULL ||
+	    cache_record_decode(buf_span(mem), out, &why) == -1)
+		return corrupt ? CACHE_MISS : CACHE_ERROR;
+	log_warnx("cache get domain=%s served=memory reason=\"%s\"", k->name,
+	    corrupt ? "corrupt record on disk" : "read error");
+	if (corrupt && !c->read_only) {
+		/* A copy: the overlay entry may be rewritten below. */
+		buf_init(&copy, CACHE_MAX_RECORD);
+		if (buf_add_span(&copy, buf_span(mem)) == 0) {
+			s = buf_span(&copy);
+			a.domains = &name;
+			a.recs = NULL;
+			a.raw = &s;
+			a.n = 1;
+			if (write_txn(c, "repair", put_fn, &a) == -1)
+				(void)overlay_put(c->ov, k->name, s, true);
+		}
+		buf_clear(&copy);
+	}
+	return CACHE_HIT;
+}
+
 enum cache_status
 cache_get(struct cache *c, const char *domain, struct cache_record *out)
 {
@@ -578,45 +626,38 @@ cache_get(struct cache *c, const char *domain, struct cache_record *out)
 		    domain_esc(domain));
 		return CACHE_ERROR;
 	}
-	/* What the daemon wrote or read lately needs no disk. */
-	if ((mem = overlay_get(c->ov, k.name, &dirty)) != NULL) {
+	/* Not written yet: newer than anything on disk. */
+	if ((mem = overlay_get(c->ov, k.name, &dirty)) != NULL && dirty) {
 		if (cache_record_decode(buf_span(mem), out, &why) == 0)
 			return CACHE_HIT;
 		overlay_del(c->ov, k.name);
+		mem = NULL;
 	}
-	if ((rc = read_begin(c, &t)) != 0) {
-		log_errx("cache get dir=%s error=\"%s\"", c->dir,
-		    mdb_strerror(rc));
-		return CACHE_ERROR;
+	if ((rc = read_begin(c, &t)) == 0) {
+		rc = mdb_get(t, c->policies, &k.val, &v);
+		if (rc == 0)
+			rc = cache_record_decode(span_make(v.mv_data,
+			    v.mv_size), out, &why) == 0 ? 0 : -1;
+		/* Remembered for a read error later (mem dies here). */
+		if (rc == 0)
+			(void)overlay_put(c->ov, k.name, span_make(v.mv_data,
+			    v.mv_size), false);
+		read_end(c);
 	}
-	rc = mdb_get(t, c->policies, &k.val, &v);
-	if (rc == 0)
-		rc = cache_record_decode(span_make(v.mv_data, v.mv_size),
-		    out, &why) == 0 ? 0 : -1;
-	if (rc == 0)
-		(void)overlay_put(c->ov, k.name, span_make(v.mv_data,
-		    v.mv_size), false);
-	read_end(c);
 	switch (rc) {
 	case 0:
 		return CACHE_HIT;
 	case MDB_NOTFOUND:
+		overlay_del(c->ov, k.name);
 		return CACHE_MISS;
 	case -1:
 		note_corrupt(c, span_make(k.name, k.val.mv_size), why);
-		return CACHE_MISS;
+		return get_from_memory(c, &k, out, true);
 	}
 	log_errx("cache get domain=%s error=\"%s\"", k.name,
 	    mdb_strerror(rc));
-	return CACHE_ERROR;
+	return get_from_memory(c, &k, out, false);
 }
-
-struct put_arg {
-	const char *const			*domains;
-	const struct cache_record *const	*recs;
-	const struct span			*raw;	/* [n]; NULL: encode */
-	size_t					 n;
-};
 
 static int
 put_fn(struct cache *c, MDB_txn *t, void *arg)

@@ -396,6 +396,37 @@ lookup_fetch_failed(struct lookup *lk, const char *reason)
 	lookup_finish(lk, REPLY_FAILED, NULL);
 }
 
+/*
+ * A policy with max_age 0 is not cached (RFC 8461 §3.2): the record is
+ * deleted.  But it is remembered in memory for a moment, the TXT TTL at
+ * most failure_ttl, so that each query does not fetch it over HTTPS
+ * again (which a stream of queries would turn into a flood of the
+ * policy host); the answer is the one a fetch would give meanwhile.
+ */
+static void
+lookup_once(struct lookup *lk, const struct sts_policy *pol, int64_t now)
+{
+	struct lookup_engine	*le = lk->engine;
+	struct memo_entry	*me;
+	uint32_t		 ttl = schedule_txt_ttl(&le->sc, lk->txt_ttl);
+
+	if (cache_delete(le->cache, lk->domain) == -1)
+		le->stats.cache_errors++;
+	if (le->cfg->failure_ttl == 0)
+		return;
+	me = memo_put(le->neg, lk->domain);
+	if (memo_set_policy(me, pol) == -1) {
+		memo_del(le->neg, lk->domain);
+		return;
+	}
+	me->kind = REPLY_POLICY;
+	me->txt_failures = 0;
+	me->failures = 0;
+	me->failed_id[0] = '\0';
+	me->until = now + (ttl < le->cfg->failure_ttl ? ttl :
+	    le->cfg->failure_ttl);
+}
+
 static void
 lookup_on_fetch(void *arg, const struct fetch_result *res)
 {
@@ -448,13 +479,11 @@ lookup_on_fetch(void *arg, const struct fetch_result *res)
 		    lk->domain, lk->cached.id, rec.id);
 	}
 	/* Committed before any reply carries it. */
-	if (rec.policy.max_age == 0) {
-		/* Applies to this query only (RFC 8461 §3.2 max_age 0). */
-		if (cache_delete(le->cache, lk->domain) == -1)
-			le->stats.cache_errors++;
-	} else
-		lookup_store(lk, &rec);
 	memo_del(le->neg, lk->domain);
+	if (rec.policy.max_age == 0)
+		lookup_once(lk, &rec.policy, now);
+	else
+		lookup_store(lk, &rec);
 	lookup_summary(lk, "policy fetched id=%s mode=%s max_age=%" PRIu32,
 	    rec.id, sts_mode_name(rec.policy.mode), rec.policy.max_age);
 	lookup_finish(lk, REPLY_POLICY, &rec.policy);

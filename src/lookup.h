@@ -17,10 +17,16 @@
  * §5.1 allows discovery "perhaps asynchronously").  A new policy is
  * committed to the cache before any reply carries it.  When DNS or HTTPS
  * fail, a valid cached policy keeps being served; an expired one never
- * is.  Negative answers are remembered in memory for negative_ttl (or
- * the SOA's negative TTL, if shorter), failures for failure_ttl, and a
- * TXT id whose fetch failed is not fetched again before retry_min (with
- * back-off and jitter; RFC 8461 §3.3).
+ * is (checked at every reply).  What the last TXT check found decides
+ * when it is asked again (schedule_txt_next(): the TTL, the negative TTL
+ * or a short back-off after a DNS failure); a TXT id whose fetch failed
+ * is not fetched again before retry_min (with back-off and jitter; RFC
+ * 8461 §3.3), but a different id is fetched at once.  While the last
+ * check failed, a due re-check runs in the background and queries get
+ * the cached policy at once.  Lookups of cached domains have a pool of
+ * their own (max_rechecks).  A flush makes a lookup in flight drop its
+ * cached copy (lookup_flush()).  README "When things fail" lists the
+ * rules; tests/unit/check_lookup.c holds them.
  *
  * The server hands every well-formed request's key to lookup_query() and
  * writes back whatever status and data come out; it never builds policy

@@ -340,6 +340,13 @@ lookup_query(struct lookup_engine *le, struct span key, uint64_t conn_id,
 	if (!valid) {
 		le->stats.cache_misses++;
 		me = memo_get(le->neg, dn.name);
+		if (me != NULL && now < me->until &&
+		    me->kind == REPLY_POLICY) {
+			/* A max_age 0 policy, fetched a moment ago. */
+			le->stats.cache_hits++;
+			wait_answer_later(w, REPLY_POLICY, &me->policy);
+			return w;
+		}
 		if (me != NULL && now < me->until) {
 			le->stats.negative_hits++;
 			wait_answer_later(w, me->kind == REPLY_NO_POLICY ?

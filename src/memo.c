@@ -113,6 +113,7 @@ memo_remove(struct memo *m, struct memo_node *n)
 	if (n->protected)
 		m->nprotected--;
 	m->count--;
+	sts_policy_clear(&n->e.policy);
 	free(n);
 }
 
@@ -143,6 +144,7 @@ memo_put(struct memo *m, const char *domain)
 		memo_remove(m, TAILQ_FIRST(&m->probe) != NULL ?
 		    TAILQ_FIRST(&m->probe) : TAILQ_FIRST(&m->protect));
 	n = xcalloc(1, sizeof(*n));
+	sts_policy_init(&n->e.policy);
 	memcpy(n->e.domain, domain, len);
 	n->e.domain[len] = '\0';
 	LIST_INSERT_HEAD(&m->buckets[memo_hash(m, n->e.domain)], n, bucket);
@@ -158,6 +160,18 @@ memo_del(struct memo *m, const char *domain)
 
 	if ((n = memo_find(m, domain)) != NULL)
 		memo_remove(m, n);
+}
+
+int
+memo_set_policy(struct memo_entry *e, const struct sts_policy *pol)
+{
+	struct sts_policy	copy;
+
+	if (sts_policy_copy(&copy, pol) == -1)
+		return -1;
+	sts_policy_clear(&e->policy);
+	e->policy = copy;
+	return 0;
 }
 
 void

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "domain.h"
+#include "sts_policy.h"
 #include "sts_txt.h"
 
 struct memo_entry {
@@ -25,6 +26,9 @@ struct memo_entry {
 	uint32_t	failures;	/* fetches of failed_id in a row */
 	uint32_t	txt_failures;	/* failed TXT lookups in a row */
 	unsigned	kind;		/* caller's tag */
+	/* A policy remembered briefly (max_age 0), owned: set with
+	   memo_set_policy(), freed with the entry. */
+	struct sts_policy policy;
 };
 
 struct memo;
@@ -42,6 +46,8 @@ struct memo_entry *memo_get(struct memo *, const char *);
  */
 struct memo_entry *memo_put(struct memo *, const char *);
 void		 memo_del(struct memo *, const char *);
+/* Keep a copy of pol in e (replacing one kept before); -1 if malformed. */
+int		 memo_set_policy(struct memo_entry *, const struct sts_policy *);
 void		 memo_clear(struct memo *);
 size_t		 memo_count(const struct memo *);
 /* Call fn for every entry, each segment oldest first; fn must not change

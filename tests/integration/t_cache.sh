@@ -25,6 +25,7 @@ site short.test 1 3 mx.short.test
 site failing.test 300 86400 mx.failing.test
 rm "$P/failing.test"		# 404 from the start
 site corrupt.test 300 86400 mx.corrupt.test
+site corrupt2.test 300 86400 mx.corrupt2.test
 site zero.test 300 0 mx.zero.test
 
 world_dns_start
@@ -64,7 +65,13 @@ assert_eq "$(world_fetch_count mta-sts.failing.test)" 1 \
     "failed id not refetched before retry_min"
 
 # max_age 0: the policy applies to the query that fetched it only.
-expect zero.test 0 "$(policy zero.test mx.zero.test)" "max_age 0 applies once"
+expect zero.test 0 "$(policy zero.test mx.zero.test)" "max_age 0 applies"
+# Remembered for a moment (failure_ttl = 1s here), so a stream of
+# queries is no stream of fetches; never stored.
+expect zero.test 0 "$(policy zero.test mx.zero.test)" "max_age 0 again"
+assert_eq "$(world_fetch_count mta-sts.zero.test)" 1 \
+    "max_age 0: not fetched again at once"
+sleep 1.5
 expect zero.test 0 "$(policy zero.test mx.zero.test)" "max_age 0 refetched"
 assert_eq "$(world_fetch_count mta-sts.zero.test)" 2 "max_age 0 not cached"
 
@@ -80,15 +87,25 @@ expect corrupt.test 0 "$(policy corrupt.test mx.corrupt.test)" \
     "corrupt: primed"
 
 # Garbage in one record, written with LMDB's own tools while the daemon
-# runs: treated as a miss, logged, refetched and replaced.
+# runs: logged, answered from the copy the daemon read lately (no first
+# discovery for a domain in use), and repaired on disk from it.
 printf 'corrupt.test\nthis is not a record\n' |
     mdb_load -T -s policies "$WORLD/cache"
 expect corrupt.test 0 "$(policy corrupt.test mx.corrupt.test)" \
-    "corrupt record: refetched, not a crash"
-assert_eq "$(world_fetch_count mta-sts.corrupt.test)" 2 \
-    "corrupt record replaced by a fetch"
+    "corrupt record: answered from memory, not a crash"
+assert_eq "$(world_fetch_count mta-sts.corrupt.test)" 1 \
+    "corrupt record: no fetch needed"
 assert_match "$(cat "$WORLD/daemon.log")" \
     "cache corrupt_record domain=corrupt.test" "corrupt record logged"
+assert_match "$(cat "$WORLD/daemon.log")" \
+    "cache get domain=corrupt.test served=memory" "served from memory, logged"
+# The daemon never read corrupt2.test: the next query fetches it again.
+printf 'corrupt2.test\nthis is not a record\n' |
+    mdb_load -T -s policies "$WORLD/cache"
+expect corrupt2.test 0 "$(policy corrupt2.test mx.corrupt2.test)" \
+    "corrupt record unknown to the daemon: refetched, not a crash"
+assert_eq "$(world_fetch_count mta-sts.corrupt2.test)" 1 \
+    "corrupt record unknown to the daemon: replaced by a fetch"
 
 # The domain owner changes id and policy: in effect within TTL + 1 s.
 world_policy "$P/change.test" enforce 86400 mx2.change.test
@@ -132,6 +149,8 @@ expect hit.test 0 "$(policy hit.test mx.hit.test)" \
 expect change.test 0 "$(policy change.test mx2.change.test)" \
     "after restart: the updated policy"
 expect corrupt.test 0 "$(policy corrupt.test mx.corrupt.test)" \
+    "after restart: the repaired record"
+expect corrupt2.test 0 "$(policy corrupt2.test mx.corrupt2.test)" \
     "after restart: the replaced record"
 rc=0
 world_daemon_stop || rc=$?

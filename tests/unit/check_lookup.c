@@ -736,6 +736,38 @@ START_TEST(test_writes)
 }
 END_TEST
 
+/* Rule 8: max_age 0 is not cached, but remembered for a moment. */
+START_TEST(test_max_age_zero)
+{
+	struct fake_domain	*d;
+	struct cache_record	 r;
+	struct answer		 a;
+
+	world(RESOLVER_OK, "z", 30, FETCH_OK);
+	d = fake_domain(DOM);
+	d->body = "version: STSv1\r\nmode: enforce\r\nmx: mx.new.test\r\n"
+	    "max_age: 0\r\n";
+	query(DOM, &a);
+	wait_answer("max-age-0", &a);
+	expect_answer("max-age-0", &a, NEW_REPLY);
+	ck_assert_msg(!fake_cache_peek(DOM, &r), "case max-age-0: got a "
+	    "cached record, want none");
+	cache_record_clear(&r);
+	fake_clock_advance(29);
+	query(DOM, &a);
+	wait_answer("max-age-0-again", &a);
+	expect_answer("max-age-0-again", &a, NEW_REPLY);
+	ck_assert_msg(d->fetches == 1 && d->txt_queries == 1, "case "
+	    "max-age-0-again: got %u fetches, want 1", d->fetches);
+	fake_clock_advance(2);
+	query(DOM, &a);
+	wait_answer("max-age-0-later", &a);
+	expect_answer("max-age-0-later", &a, NEW_REPLY);
+	ck_assert_msg(d->fetches == 2, "case max-age-0-later: got %u "
+	    "fetches, want 2", d->fetches);
+}
+END_TEST
+
 static Suite *
 lookup_suite(void)
 {
@@ -757,6 +789,7 @@ lookup_suite(void)
 	tcase_add_test(to, test_new_id_after_failed_fetch);
 	tcase_add_test(to, test_pools);
 	tcase_add_test(to, test_writes);
+	tcase_add_test(to, test_max_age_zero);
 	tcase_add_test(to, test_recheck_pool_full);
 	suite_add_tcase(s, to);
 	return s;
