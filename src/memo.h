@@ -46,8 +46,9 @@ struct memo_entry *memo_get(struct memo *, const char *);
  */
 struct memo_entry *memo_put(struct memo *, const char *);
 void		 memo_del(struct memo *, const char *);
-/* Keep a copy of pol in e (replacing one kept before); -1 if malformed. */
-int		 memo_set_policy(struct memo_entry *, const struct sts_policy *);
+/* Keep a copy of pol in e (replacing an earlier one); -1: malformed. */
+int		 memo_set_policy(struct memo_entry *,
+		    const struct sts_policy *);
 void		 memo_clear(struct memo *);
 size_t		 memo_count(const struct memo *);
 /* Call fn for every entry, each segment oldest first; fn must not change
