@@ -56,58 +56,6 @@
 #define CURL_WRITEFUNC_ERROR	0
 #endif
 
-const char *
-fetch_status_name(enum fetch_status st)
-{
-	switch (st) {
-	case FETCH_OK:
-		return "ok";
-	case FETCH_CONNECT:
-		return "connect";
-	case FETCH_TLS:
-		return "tls";
-	case FETCH_HTTP_STATUS:
-		return "http-status";
-	case FETCH_REDIRECT:
-		return "redirect";
-	case FETCH_MEDIA_TYPE:
-		return "media-type";
-	case FETCH_TOO_LARGE:
-		return "too-large";
-	case FETCH_TIMEOUT:
-		return "timeout";
-	case FETCH_PROTOCOL:
-		return "protocol";
-	case FETCH_ERROR:
-		return "error";
-	}
-	return "unknown";
-}
-
-/*
- * media-type = type "/" subtype *( OWS ";" OWS parameter )
- * (RFC 9110 §8.3.1); RFC 8461 §3.3 requires text/plain.  Type and subtype
- * are case-insensitive; parameters such as charset are ignored.
- */
-bool
-fetch_media_type_is_text_plain(struct span ct)
-{
-	static const char	 want[] = "text/plain";
-	struct span		 t;
-	long			 semi;
-	size_t			 i;
-
-	if ((semi = span_find(ct, ';')) >= 0)
-		ct = span_head(ct, (size_t)semi);
-	t = span_trim_wsp(ct);
-	if (t.len != sizeof(want) - 1)
-		return false;
-	for (i = 0; i < t.len; i++)
-		if (ascii_lower(t.p[i]) != (uint8_t)want[i])
-			return false;
-	return true;
-}
-
 /* Reasons: our own text through printf, peer or library text escaped. */
 
 static void
@@ -244,16 +192,6 @@ fetch_timeout_ms(const struct fetch *f, bool connecting)
 	if (connecting && f->connect_ms < f->total_ms)
 		return f->connect_ms;
 	return f->total_ms;
-}
-
-struct span
-fetch_tls_text(struct span text)
-{
-	static const char	 certprob[] = "SSL certificate problem: ";
-
-	if (span_starts_with(text, certprob))
-		text = span_tail(text, sizeof(certprob) - 1);
-	return text;
 }
 
 static void

@@ -22,28 +22,6 @@
 #include "resolver_int.h"
 
 const char *
-resolver_status_name(enum resolver_status s)
-{
-	switch (s) {
-	case RESOLVER_OK:
-		return "ok";
-	case RESOLVER_NXDOMAIN:
-		return "nxdomain";
-	case RESOLVER_NODATA:
-		return "nodata";
-	case RESOLVER_SERVFAIL:
-		return "servfail";
-	case RESOLVER_REFUSED:
-		return "refused";
-	case RESOLVER_TIMEOUT:
-		return "timeout";
-	case RESOLVER_ERROR:
-		return "error";
-	}
-	return "unknown";
-}
-
-const char *
 resolver_type_name(int qtype)
 {
 	switch (qtype) {
@@ -60,7 +38,6 @@ resolver_type_name(int qtype)
 	}
 	return "?";
 }
-
 /* A status for a sub without a usable raw answer. */
 static enum resolver_status
 resolver_ares_status(int status, const char **why)

@@ -313,28 +313,6 @@ resolver_cancel(struct resolver_query *q)
 	fake_cancel((struct fake_pending *)(void *)q);
 }
 
-const char *
-resolver_status_name(enum resolver_status st)
-{
-	switch (st) {
-	case RESOLVER_OK:
-		return "ok";
-	case RESOLVER_NXDOMAIN:
-		return "nxdomain";
-	case RESOLVER_NODATA:
-		return "nodata";
-	case RESOLVER_SERVFAIL:
-		return "servfail";
-	case RESOLVER_REFUSED:
-		return "refused";
-	case RESOLVER_TIMEOUT:
-		return "timeout";
-	case RESOLVER_ERROR:
-		return "error";
-	}
-	return "?";
-}
-
 struct fetch *
 fetch_start(struct fetcher *f, const char *domain, const char *const *addrs,
     size_t naddrs, fetch_done_fn *fn, void *arg)
@@ -353,34 +331,6 @@ void
 fetch_cancel(struct fetch *q)
 {
 	fake_cancel((struct fake_pending *)(void *)q);
-}
-
-const char *
-fetch_status_name(enum fetch_status st)
-{
-	switch (st) {
-	case FETCH_OK:
-		return "ok";
-	case FETCH_CONNECT:
-		return "connect";
-	case FETCH_TLS:
-		return "tls";
-	case FETCH_HTTP_STATUS:
-		return "http-status";
-	case FETCH_REDIRECT:
-		return "redirect";
-	case FETCH_MEDIA_TYPE:
-		return "media-type";
-	case FETCH_TOO_LARGE:
-		return "too-large";
-	case FETCH_TIMEOUT:
-		return "timeout";
-	case FETCH_PROTOCOL:
-		return "protocol";
-	case FETCH_ERROR:
-		return "error";
-	}
-	return "?";
 }
 
 /* ---- cache.c ---- */

@@ -3,8 +3,10 @@
  * check_lookup: the resolver (resolver.c), the fetcher (fetch.c), the
  * cache store (cache.c) and the clock (clock.c).
  *
- * Each fake file defines every symbol the engine takes from the real
- * object, so the real archive member is never pulled in.  The fakes keep
+ * Each fake defines every symbol the engine takes from the real object,
+ * so the real archive member is never pulled in; the names of statuses
+ * live in objects of their own (fetch_text.c, resolver_names.c) that the
+ * fakes link as they are.  The fakes keep
  * the real contracts: callbacks run from the event loop, never before
  * the start function returns, exactly once unless cancelled; the cache
  * stores records through the real codec (cache_record.c), so what the
