@@ -56,7 +56,8 @@ on_done(void *arg, enum socketmap_status st, struct span data)
 
 	a->done = true;
 	a->st = st;
-	memcpy(a->data, data.p, n);
+	if (n > 0)
+		memcpy(a->data, data.p, n);
 	a->data[n] = '\0';
 }
 
