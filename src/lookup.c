@@ -34,6 +34,7 @@
 #include "dnsmsg.h"
 #include "domain.h"
 #include "fetch.h"
+#include "hotreply.h"
 #include "log.h"
 #include "lookup.h"
 #include "lookup_int.h"
@@ -242,6 +243,7 @@ lookup_store(struct lookup *lk, const struct cache_record *rec)
 {
 	struct lookup_engine	*le = lk->engine;
 
+	hotreply_del(le->hot, lk->domain);
 	if (cache_put(le->cache, lk->domain, rec) == -1) {
 		/* Kept in memory and retried; cache.c logs the alarm once. */
 		le->stats.cache_errors++;
@@ -410,6 +412,7 @@ lookup_once(struct lookup *lk, const struct sts_policy *pol, int64_t now)
 	struct memo_entry	*me;
 	uint32_t		 ttl = schedule_txt_ttl(&le->sc, lk->txt_ttl);
 
+	hotreply_del(le->hot, lk->domain);
 	if (cache_delete(le->cache, lk->domain) == -1)
 		le->stats.cache_errors++;
 	if (le->cfg->failure_ttl == 0)
@@ -550,8 +553,11 @@ lookup_confirm(struct lookup *lk)
 	 */
 	if (failed)
 		lookup_store(lk, rec);
-	else if (cache_put_lazy(le->cache, lk->domain, rec) == -1)
-		le->stats.cache_errors++;
+	else {
+		hotreply_del(le->hot, lk->domain);
+		if (cache_put_lazy(le->cache, lk->domain, rec) == -1)
+			le->stats.cache_errors++;
+	}
 	log_debug("policy confirmed domain=%s id=%s ttl=%" PRIu32, lk->domain,
 	    rec->id, lk->txt_ttl);
 	lookup_summary(lk, "TXT id %s unchanged, cached policy kept",
@@ -797,6 +803,7 @@ lookup_engine_new(struct event_base *base, const struct config *cfg,
 	hash_key_random(&le->hkey);
 	TAILQ_INIT(&le->detached);
 	le->neg = memo_new(LOOKUP_NEG_MAX);
+	le->hot = hotreply_new(HOTREPLY_MAX);
 	le->usage = memo_new(LOOKUP_USAGE_MAX);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	le->rnd = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^
@@ -825,6 +832,8 @@ lookup_engine_reconfigure(struct lookup_engine *le)
 	le->sc.retry_min = cfg->retry_min;
 	le->sc.retry_max = cfg->retry_max;
 	le->sc.check_interval = cfg->check_interval;
+	/* Rendered hits were timed with the old schedule. */
+	hotreply_clear(le->hot);
 	/* Re-arming delays the next flush: only for a new period. */
 	if (le->usage_period != cfg->usage_flush) {
 		le->usage_period = cfg->usage_flush;
@@ -859,6 +868,7 @@ lookup_engine_free(struct lookup_engine *le)
 		event_free(le->usage_timer);
 	memo_free(le->neg);
 	memo_free(le->usage);
+	hotreply_free(le->hot);
 	free(le);
 }
 
@@ -911,12 +921,14 @@ lookup_flush(struct lookup_engine *le, const char *domain)
 
 	if (domain == NULL) {
 		memo_clear(le->neg);
+		hotreply_clear(le->hot);
 		for (i = 0; i < LOOKUP_HASH_SIZE; i++)
 			LIST_FOREACH(lk, &le->table[i], hash_entry)
 				lookup_flush_one(lk);
 		return;
 	}
 	memo_del(le->neg, domain);
+	hotreply_del(le->hot, domain);
 	if ((lk = lookup_find(le, domain)) != NULL)
 		lookup_flush_one(lk);
 }

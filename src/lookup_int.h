@@ -35,6 +35,7 @@
 #include "sts_txt.h"
 
 struct event;
+struct hotreply;
 struct memo;
 
 #define LOOKUP_HASH_SIZE	1024	/* buckets; lookups in flight chain */
@@ -110,6 +111,7 @@ struct lookup_engine {
 	uint64_t		 next_id;
 	struct lookup_wait_list	 detached;	/* answers not yet delivered */
 	struct memo		*neg;		/* owned: negative results */
+	struct hotreply		*hot;		/* owned: rendered hits */
 	struct memo		*usage;		/* owned: last-query times */
 	struct event		*usage_timer;	/* owned */
 	uint32_t		 usage_period;	/* seconds it is armed with */

@@ -26,6 +26,7 @@
 #include "cache.h"
 #include "config.h"
 #include "domain.h"
+#include "hotreply.h"
 #include "log.h"
 #include "lookup.h"
 #include "lookup_int.h"
@@ -116,10 +117,9 @@ lookup_on_detached(evutil_socket_t fd, short what, void *arg)
 	buf_clear(&data);
 }
 
-/* Queue an answer for delivery from the event loop. */
+/* Queue w, its answer in w->st and w->data, for the event loop. */
 static void
-wait_answer_later(struct lookup_wait *w, enum reply_outcome out,
-    const struct sts_policy *pol)
+wait_queue(struct lookup_wait *w)
 {
 	if (w->ev != NULL)
 		event_free(w->ev);
@@ -127,9 +127,47 @@ wait_answer_later(struct lookup_wait *w, enum reply_outcome out,
 	if (w->ev == NULL)
 		fatalx("lookup: event_new failed");
 	w->lk = NULL;
-	w->st = lookup_reply(out, pol, &w->data);
 	TAILQ_INSERT_TAIL(&w->engine->detached, w, entry);
 	event_active(w->ev, 0, 0);
+}
+
+/* Queue an answer for delivery from the event loop. */
+static void
+wait_answer_later(struct lookup_wait *w, enum reply_outcome out,
+    const struct sts_policy *pol)
+{
+	w->st = lookup_reply(out, pol, &w->data);
+	wait_queue(w);
+}
+
+/* The same with a reply rendered before (data copied). */
+static void
+wait_answer_rendered(struct lookup_wait *w, enum socketmap_status st,
+    struct span data)
+{
+	w->st = st;
+	buf_reset(&w->data);
+	if (buf_add_span(&w->data, data) == -1)
+		fatalx("lookup: rendered reply over its cap");
+	wait_queue(w);
+}
+
+/*
+ * A valid cached policy whose re-check is not due answers; its rendered
+ * reply is kept until the earlier of its expiry and that re-check, so
+ * the next hits cost a look-up and a copy (hotreply.h).
+ */
+static void
+wait_answer_hit(struct lookup_engine *le, struct lookup_wait *w,
+    const char *domain, const struct cache_record *rec)
+{
+	int64_t	until = schedule_policy_expires(rec->fetched,
+		    rec->policy.max_age);
+	int64_t	next = schedule_txt_next(&le->sc, rec);
+
+	wait_answer_later(w, REPLY_POLICY, &rec->policy);
+	hotreply_put(le->hot, domain, w->st, buf_span(&w->data),
+	    next < until ? next : until);
 }
 
 static void
@@ -259,6 +297,8 @@ lookup_query(struct lookup_engine *le, struct span key, uint64_t conn_id,
 	struct memo_entry	*me;
 	enum domain_key_kind	 kind;
 	enum cache_status	 cs;
+	enum socketmap_status	 hst;
+	struct span		 hdata;
 	const char		*why = NULL;
 	bool			 valid = false;
 	int64_t			 now = lookup_now();
@@ -294,6 +334,14 @@ lookup_query(struct lookup_engine *le, struct span key, uint64_t conn_id,
 		return w;
 	}
 
+	/* The hot path: a hit rendered before and still holding. */
+	if (hotreply_get(le->hot, dn.name, now, &hst, &hdata) == 0) {
+		le->stats.cache_hits++;
+		wait_answer_rendered(w, hst, hdata);
+		usage_touch(le, dn.name, now);
+		return w;
+	}
+
 	cache_record_init(&rec);
 	cs = cache_get(le->cache, dn.name, &rec);
 	switch (cs) {
@@ -312,7 +360,7 @@ lookup_query(struct lookup_engine *le, struct span key, uint64_t conn_id,
 		/* Whatever runs in the background (rule 3). */
 		if (!recheck_due(le, &rec, now)) {
 			le->stats.cache_hits++;
-			wait_answer_later(w, REPLY_POLICY, &rec.policy);
+			wait_answer_hit(le, w, dn.name, &rec);
 			cache_record_clear(&rec);
 			return w;
 		}

@@ -326,13 +326,50 @@ postfix_pattern(const char *pat)
 	return s;
 }
 
+/* Slots of the duplicate filter: a power of two over 2 * MAX_MX. */
+#define STS_POLICY_DEDUP_SLOTS	256
+_Static_assert(STS_POLICY_DEDUP_SLOTS >= 2 * STS_POLICY_MAX_MX,
+    "the duplicate filter needs free slots");
+
+/* FNV-1a of a pattern: the set is small and bounded, not attackable. */
+static uint32_t
+pattern_hash(struct span s)
+{
+	uint32_t	h = 2166136261u;
+	size_t		i;
+
+	for (i = 0; i < s.len; i++) {
+		h ^= s.p[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/*
+ * Add pat to the open-addressed set of patterns seen; false when it was
+ * there already.  Each pattern is validated and hashed once, so a policy
+ * renders in time linear in its size (it was quadratic).
+ */
+static bool
+pattern_first(struct span *seen, struct span pat)
+{
+	size_t	i = pattern_hash(pat) & (STS_POLICY_DEDUP_SLOTS - 1);
+
+	while (seen[i].p != NULL) {
+		if (span_eq(seen[i], pat))
+			return false;
+		i = (i + 1) & (STS_POLICY_DEDUP_SLOTS - 1);
+	}
+	seen[i] = pat;
+	return true;
+}
+
 int
 sts_policy_postfix(const struct sts_policy *p, struct buf *out,
     const char **why)
 {
-	struct span	pat, prev;
-	size_t		start = out->len, mstart, i, j;
-	bool		dup;
+	struct span	pat, seen[STS_POLICY_DEDUP_SLOTS];
+	size_t		start = out->len, mstart, i;
 
 	switch (p->mode) {
 	case STS_MODE_ENFORCE:
@@ -351,6 +388,7 @@ sts_policy_postfix(const struct sts_policy *p, struct buf *out,
 		return -1;
 	}
 
+	memset(seen, 0, sizeof(seen));
 	if (buf_add_str(out, "secure match=") == -1)
 		goto toolong;
 	mstart = out->len;
@@ -360,12 +398,7 @@ sts_policy_postfix(const struct sts_policy *p, struct buf *out,
 			*why = "policy has an invalid mx pattern";
 			goto fail;
 		}
-		dup = false;
-		for (j = 0; j < i && !dup; j++) {
-			prev = postfix_pattern(p->mx[j]);
-			dup = span_eq(prev, pat);
-		}
-		if (dup)
+		if (!pattern_first(seen, pat))
 			continue;
 		if (out->len > mstart && buf_add_byte(out, ':') == -1)
 			goto toolong;

@@ -769,6 +769,69 @@ START_TEST(test_max_age_zero)
 }
 END_TEST
 
+/*
+ * Issue 11: a hit is answered from its rendered reply, without reading
+ * the cache; the reply is dropped when the record changes or is flushed,
+ * and never outlives the policy or its next re-check.
+ */
+START_TEST(test_hot_replies)
+{
+	static const struct seed	s = VALID(CACHE_TXT_OK, 0, 10, 300);
+	struct cache_record		r;
+	struct answer			a;
+
+	seed_cache(&s);
+	world(RESOLVER_OK, "old", 300, FETCH_OK);
+	query(DOM, &a);
+	wait_answer("hot-first", &a);
+	expect_answer("hot-first", &a, OLD_REPLY);
+	fake_cache_fail_get(true);
+	query(DOM, &a);
+	wait_answer("hot-no-cache-read", &a);
+	expect_answer("hot-no-cache-read", &a, OLD_REPLY);
+	fake_cache_fail_get(false);
+
+	/* Past the re-check (TTL 300 s from 10 s ago): asked again. */
+	fake_clock_advance(291);
+	world(RESOLVER_OK, "new", 300, FETCH_OK);
+	query(DOM, &a);
+	wait_answer("hot-recheck", &a);
+	expect_answer("hot-recheck", &a, NEW_REPLY);
+	settle("hot-recheck");
+
+	/* A flush drops it. */
+	query(DOM, &a);
+	wait_answer("hot-new", &a);
+	expect_answer("hot-new", &a, NEW_REPLY);
+	ck_assert(cache_delete(fake_cache(), DOM) == 0);
+	lookup_flush(le, DOM);
+	world(RESOLVER_SERVFAIL, NULL, 0, FETCH_OK);
+	query(DOM, &a);
+	wait_answer("hot-flushed", &a);
+	expect_answer("hot-flushed", &a, NULL);
+	settle("hot-flushed");
+
+	/* Never past the policy's expiry. */
+	fake_world_reset(base, T0);
+	lookup_flush(le, NULL);
+	seed_cache(&s);
+	ck_assert(fake_cache_peek(DOM, &r));
+	r.fetched = T0 - 86400 + 5;		/* 5 s left */
+	r.txt_ttl = 3600;
+	ck_assert(cache_put(fake_cache(), DOM, &r) == 0);
+	cache_record_clear(&r);
+	world(RESOLVER_SERVFAIL, NULL, 0, FETCH_OK);
+	query(DOM, &a);
+	wait_answer("hot-before-expiry", &a);
+	expect_answer("hot-before-expiry", &a, OLD_REPLY);
+	fake_clock_advance(6);
+	query(DOM, &a);
+	wait_answer("hot-after-expiry", &a);
+	expect_answer("hot-after-expiry", &a, NULL);
+	settle("hot-after-expiry");
+}
+END_TEST
+
 static Suite *
 lookup_suite(void)
 {
@@ -791,6 +854,7 @@ lookup_suite(void)
 	tcase_add_test(to, test_pools);
 	tcase_add_test(to, test_writes);
 	tcase_add_test(to, test_max_age_zero);
+	tcase_add_test(to, test_hot_replies);
 	tcase_add_test(to, test_recheck_pool_full);
 	suite_add_tcase(s, to);
 	return s;

@@ -508,6 +508,36 @@ START_TEST(test_postfix_builder)
 }
 END_TEST
 
+/*
+ * Duplicates are folded in order of first appearance, a wildcard and its
+ * plain name kept apart, at the full 100 mx (linear dedupe).
+ */
+START_TEST(test_postfix_dedupe)
+{
+	struct sts_policy	 p;
+	struct buf		 b;
+	const char		*why = "";
+	char			*mx[STS_POLICY_MAX_MX];
+	char			 a[] = "a.example", w[] = "*.a.example";
+	char			 c[] = "c.example";
+	const char		*want = "secure match=a.example:.a.example:"
+				    "c.example servername=hostname";
+	size_t			 i;
+
+	sts_policy_init(&p);
+	p.mode = STS_MODE_ENFORCE;
+	p.mx = mx;
+	for (i = 0; i < STS_POLICY_MAX_MX; i++)
+		mx[i] = i % 3 == 0 ? a : i % 3 == 1 ? w : c;
+	p.mx_count = STS_POLICY_MAX_MX;
+	buf_init(&b, 1 << 16);
+	ck_assert_msg(sts_policy_postfix(&p, &b, &why) == 0 &&
+	    span_eq_str(buf_span(&b), want), "case dedupe-100: got %.*s, "
+	    "want %s", (int)b.len, b.len ? (const char *)b.p : "", want);
+	buf_clear(&b);
+}
+END_TEST
+
 struct match_case {
 	const char	*name;
 	const char	*pattern;
@@ -656,6 +686,7 @@ sts_policy_suite(void)
 	tcase_add_test(tc, test_parse_nul);
 	tcase_add_test(tc, test_parse_limits);
 	tcase_add_test(tc, test_postfix_builder);
+	tcase_add_test(tc, test_postfix_dedupe);
 	tcase_add_loop_test(tc, test_mx_matches_table, 0,
 	    sizeof(match_cases) / sizeof(match_cases[0]));
 	tcase_add_test(tc, test_mx_matches_long_wildcard);
