@@ -82,6 +82,8 @@ static const struct config_key config_keys[] = {
 	    100, DAY_MS, 0 },
 	{ "request_timeout", CONFIG_T_DURATION, OFF(request_timeout_ms),
 	    100, 600000, 0 },
+	{ "reply_timeout", CONFIG_T_DURATION, OFF(reply_timeout_ms),
+	    100, 600000, 0 },
 	{ "shutdown_timeout", CONFIG_T_DURATION, OFF(shutdown_timeout_ms),
 	    0, 600000, 0 },
 	{ "max_connections", CONFIG_T_UINT, OFF(max_connections),
@@ -558,6 +560,8 @@ config_init(struct config *cfg)
 	/* Postfix drops idle connections after 10 s and all after ~100 s. */
 	cfg->idle_timeout_ms = 120000;
 	cfg->request_timeout_ms = 10000;
+	/* Postfix reads a reply at once; only a stalled client waits. */
+	cfg->reply_timeout_ms = 10000;
 	cfg->shutdown_timeout_ms = 5000;
 	cfg->max_connections = 0;
 	cfg->max_lookups = 1000;
@@ -761,6 +765,7 @@ config_print(const struct config *cfg, FILE *fp)
 	print_duration(fp, "query_wait", cfg->query_wait_ms);
 	print_duration(fp, "idle_timeout", cfg->idle_timeout_ms);
 	print_duration(fp, "request_timeout", cfg->request_timeout_ms);
+	print_duration(fp, "reply_timeout", cfg->reply_timeout_ms);
 	print_duration(fp, "shutdown_timeout", cfg->shutdown_timeout_ms);
 	fprintf(fp, "max_connections = %u\n", cfg->max_connections);
 	fprintf(fp, "max_lookups = %u\n", cfg->max_lookups);

@@ -63,6 +63,7 @@ struct config {
 	unsigned		 query_wait_ms;
 	unsigned		 idle_timeout_ms;
 	unsigned		 request_timeout_ms;
+	unsigned		 reply_timeout_ms;
 	unsigned		 shutdown_timeout_ms;
 	unsigned		 max_connections; /* 0 = from RLIMIT_NOFILE */
 	unsigned		 max_lookups;	/* of domains not cached */

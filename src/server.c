@@ -3,14 +3,24 @@
  *
  * A connection is a small state machine driven by its bufferevent:
  *
- *	READING  --request-->  WAITING  --reply written-->  READING
- *	   |                      |
- *	   +--framing error--> CLOSING (reply flushed, then closed)
+ *	READING --request--> WAITING --answer--> WRITING --drained--> READING
+ *	   |--bad request: PERM--> WRITING
+ *	   +--framing error: PERM--> CLOSING --drained--> closed
  *
- * While WAITING the connection keeps reading (to notice EOF and cancel
- * its wait) but parses nothing, so pipelined requests are answered in
- * order.  The read high-water mark bounds what one connection can make
- * us buffer to one maximal request frame.
+ * Back-pressure: a connection parses one request at a time and the next
+ * one only after the reply to the last has left our output buffer (the
+ * write callback), so pipelined requests are answered in order and a
+ * client that does not read stops being answered.  Postfix never
+ * pipelines.  The read high-water mark keeps what we buffer from a
+ * client to one maximal request frame, so a connection holds at most
+ * one request in and one reply out.
+ *
+ * Each state has one deadline on c->timer: idle_timeout while READING
+ * an empty buffer, request_timeout once part of a request is in, none
+ * while WAITING (query_wait bounds the lookup), reply_timeout from the
+ * moment a reply is queued until it has drained, however slowly the
+ * client reads (libevent's own write timeout restarts at every bit of
+ * progress).
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -47,24 +57,35 @@
 #include "socketmap.h"
 
 #define SERVER_MAX_UNKNOWN_MAPS	16	/* names remembered for warn-once */
-#define SERVER_LOG_BURST	10	/* malformed-request lines per window */
+#define SERVER_LOG_BURST	10	/* lines of one kind per window */
 #define SERVER_LOG_WINDOW	60	/* seconds */
-#define SERVER_WRITE_TIMEOUT_MS	30000
 #define SERVER_ACCEPT_PAUSE_MS	1000
+/*
+ * Kernel buffers of TCP connections, set on the listener so accepted
+ * sockets inherit them (the kernel doubles both).  A reply is at most
+ * SOCKETMAP_MAX_REPLY bytes and fits; a request at most
+ * netstring_frame_max(SOCKETMAP_MAX_REQUEST).  Without them autotuning
+ * lets a client that pipelines and never reads park megabytes per
+ * connection in the kernel.
+ */
+#define SERVER_SNDBUF		(64 * 1024)
+#define SERVER_RCVBUF		(16 * 1024)
 
 enum conn_state {
-	CONN_READING,
-	CONN_WAITING,
-	CONN_CLOSING
+	CONN_READING,	/* waiting for (the rest of) a request */
+	CONN_WAITING,	/* the lookup engine has the request */
+	CONN_WRITING,	/* a reply drains; nothing more is parsed */
+	CONN_CLOSING	/* the last reply drains, then close */
 };
 
 struct conn {
 	uint64_t		 id;
 	struct server		*srv;		/* borrowed */
 	struct bufferevent	*bev;		/* owned */
-	struct event		*req_timer;	/* owned: partial request */
+	struct event		*timer;		/* owned: state's deadline */
 	struct lookup_wait	*wait;		/* owned; NULL unless WAITING */
 	enum conn_state		 state;
+	bool			 partial;	/* READING: a request begun */
 	char			 peer[INET6_ADDRSTRLEN + 8];
 	TAILQ_ENTRY(conn)	 entry;
 };
@@ -99,6 +120,7 @@ struct server {
 	server_done_fn		*done_fn;
 	void			*done_arg;	/* borrowed */
 	struct ratelim		 badreq_log;
+	struct ratelim		 slow_log;
 	/* Names warned about, owned. */
 	char			*unknown_maps[SERVER_MAX_UNKNOWN_MAPS];
 	size_t			 nunknown_maps;
@@ -117,6 +139,8 @@ conn_state_name(enum conn_state st)
 		return "reading";
 	case CONN_WAITING:
 		return "waiting";
+	case CONN_WRITING:
+		return "writing";
 	case CONN_CLOSING:
 		return "closing";
 	}
@@ -128,31 +152,53 @@ conn_set_state(struct conn *c, enum conn_state st)
 {
 	log_debug("conn conn=%llu state=%s->%s", (unsigned long long)c->id,
 	    conn_state_name(c->state), conn_state_name(st));
+	if (st == CONN_READING)
+		c->partial = false;
 	c->state = st;
 }
 
-/* Log a malformed request, at most SERVER_LOG_BURST lines a window. */
+/* (Re)start the deadline of the connection's state. */
 static void
-server_log_badreq(struct server *srv, struct conn *c, const char *why)
+conn_arm(struct conn *c, unsigned ms)
 {
-	struct ratelim	*rl = &srv->badreq_log;
-	time_t		 now = time(NULL);
+	struct timeval	tv = msec_tv(ms);
+
+	evtimer_add(c->timer, &tv);
+}
+
+/*
+ * True when one more line of a kind may be logged: SERVER_LOG_BURST a
+ * window, and the count of those left out is logged when the next
+ * window opens.
+ */
+static bool
+ratelim_allow(struct ratelim *rl, const char *event)
+{
+	time_t	now = time(NULL);
 
 	if (now - rl->window >= SERVER_LOG_WINDOW) {
 		if (rl->suppressed > 0)
-			log_info("request malformed suppressed=%u "
-			    "window=%ds", rl->suppressed, SERVER_LOG_WINDOW);
+			log_info("%s suppressed=%u window=%ds", event,
+			    rl->suppressed, SERVER_LOG_WINDOW);
 		rl->window = now;
 		rl->count = 0;
 		rl->suppressed = 0;
 	}
 	if (rl->count >= SERVER_LOG_BURST) {
 		rl->suppressed++;
-		return;
+		return false;
 	}
 	rl->count++;
-	log_info("request malformed conn=%llu peer=%s reason=\"%s\"",
-	    (unsigned long long)c->id, c->peer, why);
+	return true;
+}
+
+/* Log a malformed request, at most SERVER_LOG_BURST lines a window. */
+static void
+server_log_badreq(struct server *srv, struct conn *c, const char *why)
+{
+	if (ratelim_allow(&srv->badreq_log, "request malformed"))
+		log_info("request malformed conn=%llu peer=%s reason=\"%s\"",
+		    (unsigned long long)c->id, c->peer, why);
 }
 
 /* Warn once per unknown map name; answer it like the configured map. */
@@ -181,10 +227,11 @@ server_check_map(struct server *srv, struct conn *c, struct span name)
 	    log_esc(name), srv->cfg->map_name);
 }
 
-static void
+static int
 conn_write_reply(struct conn *c, enum socketmap_status st, struct span data)
 {
 	struct buf	out;
+	int		rc = 0;
 
 	buf_init(&out, SOCKETMAP_MAX_REPLY + NETSTRING_MAX_DIGITS + 2);
 	if (socketmap_reply_encode(&out, st, data) == -1) {
@@ -196,32 +243,45 @@ conn_write_reply(struct conn *c, enum socketmap_status st, struct span data)
 		    span_str("internal error")) == -1)
 			fatalx("server: cannot encode a fixed reply");
 	}
-	if (bufferevent_write(c->bev, out.p, out.len) == -1)
+	if (bufferevent_write(c->bev, out.p, out.len) == -1) {
 		log_errx("reply write failed conn=%llu",
 		    (unsigned long long)c->id);
+		rc = -1;
+	}
 	buf_clear(&out);
+	return rc;
+}
+
+/*
+ * Queue a reply and parse nothing more until it has drained; after the
+ * last one (or during shutdown) the connection closes.  May close c.
+ */
+static void
+conn_reply(struct conn *c, enum socketmap_status st, struct span data,
+    bool last)
+{
+	if (conn_write_reply(c, st, data) == -1) {
+		conn_close(c);
+		return;
+	}
+	if (last || c->srv->shutting_down) {
+		conn_set_state(c, CONN_CLOSING);
+		bufferevent_disable(c->bev, EV_READ);
+	} else
+		conn_set_state(c, CONN_WRITING);
+	conn_arm(c, c->srv->cfg->reply_timeout_ms);
 }
 
 static void
 conn_on_answer(void *arg, enum socketmap_status st, struct span data)
 {
 	struct conn	*c = arg;
-	struct timeval	 idle = msec_tv(c->srv->cfg->idle_timeout_ms);
-	struct timeval	 wr = msec_tv(SERVER_WRITE_TIMEOUT_MS);
 
 	c->wait = NULL;
-	conn_write_reply(c, st, data);
-	if (c->srv->shutting_down) {
-		conn_set_state(c, CONN_CLOSING);
-		bufferevent_disable(c->bev, EV_READ);
-		return;
-	}
-	conn_set_state(c, CONN_READING);
-	bufferevent_set_timeouts(c->bev, &idle, &wr);
-	conn_process(c);
+	conn_reply(c, st, data, false);
 }
 
-/* Parse and dispatch buffered requests until one must wait. */
+/* Parse and dispatch one buffered request, if a whole one is in. */
 static void
 conn_process(struct conn *c)
 {
@@ -232,57 +292,47 @@ conn_process(struct conn *c)
 	size_t			 avail, consumed, fmax;
 	enum netstring_status	 ns;
 	const char		*why;
-	struct timeval		 tv;
 
+	if (c->state != CONN_READING)
+		return;
+	if ((avail = evbuffer_get_length(in)) == 0)
+		return;
 	fmax = netstring_frame_max(SOCKETMAP_MAX_REQUEST);
-	while (c->state == CONN_READING) {
-		avail = evbuffer_get_length(in);
-		if (avail == 0) {
-			evtimer_del(c->req_timer);
-			return;
+	if (avail > fmax)
+		avail = fmax;
+	frame = span_make(evbuffer_pullup(in, (ssize_t)avail), avail);
+	ns = netstring_decode(frame, SOCKETMAP_MAX_REQUEST, &payload,
+	    &consumed, &why);
+	switch (ns) {
+	case NETSTRING_MORE:
+		/* A half-written request gets request_timeout. */
+		if (!c->partial) {
+			c->partial = true;
+			conn_arm(c, srv->cfg->request_timeout_ms);
 		}
-		if (avail > fmax)
-			avail = fmax;
-		frame = span_make(evbuffer_pullup(in, (ssize_t)avail), avail);
-		ns = netstring_decode(frame, SOCKETMAP_MAX_REQUEST, &payload,
-		    &consumed, &why);
-		switch (ns) {
-		case NETSTRING_MORE:
-			/* A half-written request gets request_timeout. */
-			if (!evtimer_pending(c->req_timer, NULL)) {
-				tv = msec_tv(srv->cfg->request_timeout_ms);
-				evtimer_add(c->req_timer, &tv);
-			}
-			return;
-		case NETSTRING_TOO_LONG:
-		case NETSTRING_BAD:
-			/* The stream is out of sync: answer, then hang up. */
-			evtimer_del(c->req_timer);
-			server_log_badreq(srv, c, why);
-			conn_write_reply(c, SOCKETMAP_PERM, span_str(why));
-			conn_set_state(c, CONN_CLOSING);
-			bufferevent_disable(c->bev, EV_READ);
-			return;
-		case NETSTRING_OK:
-			break;
-		}
-		evtimer_del(c->req_timer);
-		if (socketmap_request_parse(payload, &req, &why) == -1) {
-			/* Framing is intact: answer PERM and read on. */
-			server_log_badreq(srv, c, why);
-			conn_write_reply(c, SOCKETMAP_PERM, span_str(why));
-			evbuffer_drain(in, consumed);
-			continue;
-		}
-		server_check_map(srv, c, req.name);
-		conn_set_state(c, CONN_WAITING);
-		/* No idle timeout while the answer is ours to give. */
-		tv = msec_tv(SERVER_WRITE_TIMEOUT_MS);
-		bufferevent_set_timeouts(c->bev, NULL, &tv);
-		c->wait = lookup_query(srv->lookups, req.key, c->id,
-		    conn_on_answer, c);
-		evbuffer_drain(in, consumed);
+		return;
+	case NETSTRING_TOO_LONG:
+	case NETSTRING_BAD:
+		/* The stream is out of sync: answer, then hang up. */
+		server_log_badreq(srv, c, why);
+		conn_reply(c, SOCKETMAP_PERM, span_str(why), true);
+		return;
+	case NETSTRING_OK:
+		break;
 	}
+	if (socketmap_request_parse(payload, &req, &why) == -1) {
+		/* Framing is intact: answer PERM and read on. */
+		server_log_badreq(srv, c, why);
+		evbuffer_drain(in, consumed);
+		conn_reply(c, SOCKETMAP_PERM, span_str(why), false);
+		return;
+	}
+	server_check_map(srv, c, req.name);
+	evtimer_del(c->timer);
+	conn_set_state(c, CONN_WAITING);
+	c->wait = lookup_query(srv->lookups, req.key, c->id, conn_on_answer,
+	    c);
+	evbuffer_drain(in, consumed);
 }
 
 static void
@@ -291,18 +341,29 @@ conn_on_read(struct bufferevent *bev, void *arg)
 	struct conn	*c = arg;
 
 	(void)bev;
-	if (c->state == CONN_READING)
-		conn_process(c);
+	conn_process(c);
 }
 
+/* The output buffer has drained: the reply is with the kernel. */
 static void
 conn_on_write(struct bufferevent *bev, void *arg)
 {
 	struct conn	*c = arg;
 
 	(void)bev;
-	if (c->state == CONN_CLOSING)
+	switch (c->state) {
+	case CONN_CLOSING:
 		conn_close(c);
+		return;
+	case CONN_WRITING:
+		conn_set_state(c, CONN_READING);
+		conn_arm(c, c->srv->cfg->idle_timeout_ms);
+		conn_process(c);
+		return;
+	case CONN_READING:
+	case CONN_WAITING:
+		return;
+	}
 }
 
 static void
@@ -311,25 +372,59 @@ conn_on_event(struct bufferevent *bev, short what, void *arg)
 	struct conn	*c = arg;
 
 	(void)bev;
-	if (what & BEV_EVENT_TIMEOUT)
-		log_debug("conn timeout conn=%llu peer=%s state=%s",
-		    (unsigned long long)c->id, c->peer,
-		    conn_state_name(c->state));
-	else if (what & BEV_EVENT_ERROR)
+	if (what & BEV_EVENT_ERROR)
 		log_debug("conn error conn=%llu peer=%s: %s",
 		    (unsigned long long)c->id, c->peer,
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	conn_close(c);
 }
 
+/*
+ * Make the close of a stalled connection abortive: a TCP reset drops
+ * what the kernel still queues for the client at once, instead of
+ * keeping it (and the socket) for as long as the client reads slowly.
+ */
 static void
-conn_on_request_timeout(evutil_socket_t fd, short what, void *arg)
+conn_abort(struct conn *c)
+{
+	struct linger	lg;
+
+	lg.l_onoff = 1;
+	lg.l_linger = 0;
+	if (setsockopt(bufferevent_getfd(c->bev), SOL_SOCKET, SO_LINGER, &lg,
+	    sizeof(lg)) == -1)
+		log_debug("conn SO_LINGER conn=%llu: %s",
+		    (unsigned long long)c->id, strerror(errno));
+}
+
+static void
+conn_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn	*c = arg;
+	struct server	*srv = c->srv;
 
 	(void)fd;
 	(void)what;
-	server_log_badreq(c->srv, c, "request not completed in time");
+	switch (c->state) {
+	case CONN_READING:
+		if (c->partial)
+			server_log_badreq(srv, c,
+			    "request not completed in time");
+		else
+			log_debug("conn idle timeout conn=%llu peer=%s",
+			    (unsigned long long)c->id, c->peer);
+		break;
+	case CONN_WAITING:
+		break;
+	case CONN_WRITING:
+	case CONN_CLOSING:
+		if (ratelim_allow(&srv->slow_log, "reply not read in time"))
+			log_info("reply not read in time conn=%llu peer=%s "
+			    "timeout=%ums", (unsigned long long)c->id,
+			    c->peer, srv->cfg->reply_timeout_ms);
+		conn_abort(c);
+		break;
+	}
 	conn_close(c);
 }
 
@@ -344,7 +439,7 @@ conn_close(struct conn *c)
 		lookup_cancel(c->wait);
 	TAILQ_REMOVE(&srv->conns, c, entry);
 	srv->nconns--;
-	event_free(c->req_timer);
+	event_free(c->timer);
 	bufferevent_free(c->bev);
 	free(c);
 	if (srv->shutting_down) {
@@ -394,8 +489,6 @@ server_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 {
 	struct server	*srv = arg;
 	struct conn	*c;
-	struct timeval	 idle = msec_tv(srv->cfg->idle_timeout_ms);
-	struct timeval	 wr = msec_tv(SERVER_WRITE_TIMEOUT_MS);
 
 	(void)evl;
 	(void)salen;
@@ -406,18 +499,17 @@ server_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	c = xcalloc(1, sizeof(*c));
 	c->id = ++srv->next_id;
 	c->srv = srv;
-	c->state = CONN_READING;
 	peer_name(sa, c->peer, sizeof(c->peer));
 	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	c->req_timer = evtimer_new(srv->base, conn_on_request_timeout, c);
-	if (c->bev == NULL || c->req_timer == NULL) {
+	c->timer = evtimer_new(srv->base, conn_on_timer, c);
+	if (c->bev == NULL || c->timer == NULL) {
 		log_errx("conn setup failed peer=%s", c->peer);
 		if (c->bev != NULL)
 			bufferevent_free(c->bev);
 		else
 			evutil_closesocket(fd);
-		if (c->req_timer != NULL)
-			event_free(c->req_timer);
+		if (c->timer != NULL)
+			event_free(c->timer);
 		free(c);
 		return;
 	}
@@ -425,12 +517,13 @@ server_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	    c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0,
 	    netstring_frame_max(SOCKETMAP_MAX_REQUEST));
-	bufferevent_set_timeouts(c->bev, &idle, &wr);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
 	srv->nconns++;
 	log_debug("conn open conn=%llu peer=%s", (unsigned long long)c->id,
 	    c->peer);
+	c->state = CONN_READING;
+	conn_arm(c, srv->cfg->idle_timeout_ms);
 	if (srv->nconns >= srv->max_conns) {
 		/* Once a window, however often the limit is touched. */
 		if (time(NULL) - srv->at_limit_logged >= SERVER_LOG_WINDOW) {
@@ -481,6 +574,18 @@ server_on_accept_error(struct evconnlistener *evl, void *arg)
 	    evutil_socket_error_to_string(err), SERVER_ACCEPT_PAUSE_MS);
 	server_set_accepting(srv, false);
 	evtimer_add(srv->accept_timer, &tv);
+}
+
+/* Small kernel buffers for accepted TCP connections (they inherit). */
+static void
+listener_tune_tcp(struct listener *l)
+{
+	evutil_socket_t	fd = evconnlistener_get_fd(l->evl);
+	int		snd = SERVER_SNDBUF, rcv = SERVER_RCVBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv)) == -1)
+		log_warn("listen %s: socket buffer sizes", l->text);
 }
 
 static int
@@ -557,6 +662,7 @@ listener_open(struct server *srv, const struct config_listen *cl,
 			    strerror(errno));
 			return -1;
 		}
+		listener_tune_tcp(l);
 		break;
 	}
 	evconnlistener_set_error_cb(l->evl, server_on_accept_error);
@@ -652,12 +758,17 @@ server_shutdown(struct server *srv, server_done_fn *fn, void *arg)
 	/* Idle connections go now; busy ones after their reply is out. */
 	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
-		if (c->state == CONN_READING &&
-		    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		switch (c->state) {
+		case CONN_READING:
 			conn_close(c);
-		else if (c->state == CONN_READING) {
+			break;
+		case CONN_WRITING:
 			conn_set_state(c, CONN_CLOSING);
 			bufferevent_disable(c->bev, EV_READ);
+			break;
+		case CONN_WAITING:
+		case CONN_CLOSING:
+			break;
 		}
 	}
 	if (srv->done_fn == NULL)

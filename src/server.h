@@ -3,10 +3,12 @@
  *
  * Owns the listening sockets and every client connection.  Each
  * connection reads netstring requests one at a time, hands the key to
- * the lookup engine and writes the replies back in order.  Every
- * connection has an idle timeout, a request timeout and a capped input
- * buffer; at max_connections the server stops accepting until a slot
- * frees.  Only this module touches socketmap client sockets.
+ * the lookup engine and writes the reply back, and reads the next
+ * request only once that reply has gone out.  Every connection has an
+ * idle timeout, a request timeout and a reply timeout, and holds at most
+ * one request and one reply in memory.  At max_connections the server
+ * stops accepting until a slot frees.  Only this module touches
+ * socketmap client sockets.
  */
 #ifndef MTASTSD_SERVER_H
 #define MTASTSD_SERVER_H

@@ -105,6 +105,8 @@ static const struct bad_case bad_cases[] = {
 	    ":1: dns_tries: expected a number" },
 	{ "unit without digits", "dns_timeout = ms\n",
 	    ":1: dns_timeout: expected a duration" },
+	{ "reply timeout zero", "reply_timeout = 0\n",
+	    ":1: reply_timeout: duration out of range" },
 };
 
 /* Values at the edge of their range still load, and load exactly. */
@@ -194,6 +196,7 @@ START_TEST(test_good)
 	    "query_wait = 0\n"
 	    "http_timeout = 2m\n"
 	    "max_connections = 5\n"
+	    "reply_timeout = 1500ms\n"
 	    "control_socket_mode = 0600\n"
 	    "ca_file =\n");
 	config_init(&cfg);
@@ -213,6 +216,7 @@ START_TEST(test_good)
 	ck_assert_uint_eq(cfg.query_wait_ms, 0);
 	ck_assert_uint_eq(cfg.http_timeout_ms, 120000);
 	ck_assert_uint_eq(cfg.max_connections, 5);
+	ck_assert_uint_eq(cfg.reply_timeout_ms, 1500);
 	ck_assert_uint_eq(cfg.control_socket_mode, 0600);
 	ck_assert_ptr_null(cfg.ca_file);
 	config_clear(&cfg);
@@ -233,6 +237,7 @@ START_TEST(test_defaults_and_missing)
 	ck_assert_str_eq(cfg.cache_dir, "/var/lib/mta-stsd");
 	ck_assert_str_eq(cfg.control_socket, "/run/mta-stsd/control.sock");
 	ck_assert_uint_eq(cfg.query_wait_ms, 10000);
+	ck_assert_uint_eq(cfg.reply_timeout_ms, 10000);
 	ck_assert_int_eq(config_load(&cfg, "/nonexistent/mta-stsd.conf",
 	    true, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "No such file") != NULL,

@@ -1,0 +1,121 @@
+#!/bin/bash
+# t_abuse.sh: one local client cannot exhaust or monopolise the socketmap
+# service.  A client that pipelines requests and never reads keeps the
+# daemon's memory bounded and is dropped; a client that reads a reply too
+# slowly is dropped at reply_timeout.  Other clients are answered
+# throughout (abuse.py is the attacker, postmap the stand-in for
+# Postfix).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+world_init
+P=$WORLD/policies
+mkdir -p "$P"
+# Under ASan the quarantine (256 MB by default) keeps freed memory, which
+# would count as growth; 4 MB still catches a use of a freed reply.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4"
+
+# big.test: 100 mx patterns of 170 bytes, a reply of 17 KB.
+mx=()
+l50=$(printf 'x%.0s' $(seq 50))
+for i in $(seq -w 1 100); do
+	mx+=("a$l50.b$l50.c$l50.mx$i.big.test")
+done
+world_policy "$P/big" enforce 86400 "${mx[@]}"
+world_dns_add '_mta-sts.big.test. 300 TXT "v=STSv1; id=1"'
+world_site mta-sts.big.test --body "$P/big"
+world_dns_start
+world_nginx_start
+
+
+abuse() {
+	world_exec "$WORLD_PYTHON" "$WORLD_LIBDIR/abuse.py" "$@"
+}
+field() {	# name line: the value of name=... in line
+	local v=${2#*"$1"=}
+	echo "${v%% *}"
+}
+rss_kb() {	# VmRSS or VmHWM of the daemon
+	awk -v k="$1:" '$1 == k { print $2 }' "/proc/$WORLD_DAEMON_PID/status"
+}
+logged() {	# ERE msg
+	if grep -Eq "$1" "$WORLD/daemon.log"; then
+		pass "$2"
+	else
+		fail "$2: no line matching /$1/ in daemon.log"
+	fi
+}
+# answered LABEL: postmap gets the right answer within 3 s.
+answered() {
+	local t ms
+	t=$(date +%s%N)
+	world_lookup example.test
+	ms=$(world_ms_since "$t")
+	assert_eq "$LOOKUP_RC/$LOOKUP_OUT" "1/" "$1: postmap answered"
+	if [ "$ms" -lt 3000 ]; then
+		pass "$1: within 3 s ($ms ms)"
+	else
+		fail "$1: answer took $ms ms, want under 3000"
+	fi
+}
+
+# Info, as in production: debug lines would slow the daemon down enough
+# to hide the growth this test is about.
+world_daemon_start "idle_timeout = 30s" "reply_timeout = 2s" \
+    "log_level = info"
+world_lookup big.test
+assert_eq "$LOOKUP_RC/${#LOOKUP_OUT}" "0/17132" "big.test: a 17 KB reply"
+
+# --- pipelining without reading: memory bounded, dropped, others served ---
+
+rss0=$(rss_kb VmRSS)
+world_bg pipeline "$WORLD_PYTHON" "$WORLD_LIBDIR/abuse.py" pipeline --key .com \
+    --secs 10
+pipepid=$WORLD_LAST_PID
+for i in 1 2 3; do
+	sleep 2
+	answered "during pipelining ($i)"
+done
+wait "$pipepid" || true
+res=$(cat "$WORLD/pipeline.log")
+hwm=$(rss_kb VmHWM)
+growth=$(((hwm - rss0) / 1024))
+if [ "$growth" -lt 50 ]; then
+	pass "pipelining: peak RSS grew ${growth} MB (${rss0} kB -> ${hwm} kB)"
+else
+	fail "pipelining: peak RSS grew ${growth} MB, want under 50"
+fi
+drops=$(field drops "$res")
+first=$(field first_drop "$res")
+if [ "${drops:-0}" -ge 1 ] && [ "${first%.*}" -ge 0 ] &&
+    [ "${first%.*}" -le 8 ]; then
+	pass "pipelining: dropped ($res)"
+else
+	fail "pipelining: want the connection dropped within 8 s, got '$res'"
+fi
+logged 'reply not read in time conn=[0-9]+ .*timeout=2000ms' \
+    "pipelining: the drop is logged"
+answered "after pipelining"
+
+# --- a slow reader of large replies: dropped at reply_timeout --------------
+
+# Every read moves the daemon's write on, so a timeout measured from the
+# last progress would never fire; reply_timeout (2 s) counts from the
+# moment the reply was queued.
+res=$(abuse slowread --key big.test --count 40 --rcvbuf 4096 --chunk 1024 \
+    --every 0.25 --max 20)
+closed=$(field closed "$res")
+read=$(field read "$res")
+if [ "${closed%.*}" -ge 1 ] && [ "${closed%.*}" -le 8 ] &&
+    [ "${read:-0}" -gt 0 ]; then
+	pass "slow reader: dropped at reply_timeout ($res)"
+else
+	fail "slow reader: want dropped after 2-8 s having read some, got '$res'"
+fi
+answered "after the slow reader"
+
+rc=0
+world_daemon_stop || rc=$?
+assert_eq "$rc" 0 "daemon exits cleanly after the attacks"
+
+world_summary
