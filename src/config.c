@@ -84,6 +84,8 @@ static const struct config_key config_keys[] = {
 	    100, 600000, 0 },
 	{ "reply_timeout", CONFIG_T_DURATION, OFF(reply_timeout_ms),
 	    100, 600000, 0 },
+	{ "max_connection_age", CONFIG_T_DURATION, OFF(max_connection_age_ms),
+	    1000, DAY_MS, 0 },
 	{ "shutdown_timeout", CONFIG_T_DURATION, OFF(shutdown_timeout_ms),
 	    0, 600000, 0 },
 	{ "max_connections", CONFIG_T_UINT, OFF(max_connections),
@@ -557,9 +559,15 @@ config_init(struct config *cfg)
 	cfg->http_connect_timeout_ms = 10000;
 	cfg->http_timeout_ms = 60000;
 	cfg->query_wait_ms = 10000;
-	/* Postfix drops idle connections after 10 s and all after ~100 s. */
-	cfg->idle_timeout_ms = 120000;
+	/*
+	 * Postfix closes a connection itself after 10 s idle and after
+	 * about 100 s of age (it only checks between deliveries), and it
+	 * reconnects and retries once when we close one first; these
+	 * leave it room and end connections nobody uses as Postfix does.
+	 */
+	cfg->idle_timeout_ms = 30000;
 	cfg->request_timeout_ms = 10000;
+	cfg->max_connection_age_ms = 300000;
 	/* Postfix reads a reply at once; only a stalled client waits. */
 	cfg->reply_timeout_ms = 10000;
 	cfg->shutdown_timeout_ms = 5000;
@@ -766,6 +774,7 @@ config_print(const struct config *cfg, FILE *fp)
 	print_duration(fp, "idle_timeout", cfg->idle_timeout_ms);
 	print_duration(fp, "request_timeout", cfg->request_timeout_ms);
 	print_duration(fp, "reply_timeout", cfg->reply_timeout_ms);
+	print_duration(fp, "max_connection_age", cfg->max_connection_age_ms);
 	print_duration(fp, "shutdown_timeout", cfg->shutdown_timeout_ms);
 	fprintf(fp, "max_connections = %u\n", cfg->max_connections);
 	fprintf(fp, "max_lookups = %u\n", cfg->max_lookups);

@@ -64,6 +64,7 @@ struct config {
 	unsigned		 idle_timeout_ms;
 	unsigned		 request_timeout_ms;
 	unsigned		 reply_timeout_ms;
+	unsigned		 max_connection_age_ms;
 	unsigned		 shutdown_timeout_ms;
 	unsigned		 max_connections; /* 0 = from RLIMIT_NOFILE */
 	unsigned		 max_lookups;	/* of domains not cached */

@@ -4,7 +4,8 @@
  * A connection is a small state machine driven by its bufferevent:
  *
  *	READING --request--> WAITING --answer--> WRITING --drained--> READING
- *	   |--bad request: PERM--> WRITING
+ *	   |                                        |
+ *	   |--bad request: PERM--> WRITING          +--aged--> closed
  *	   +--framing error: PERM--> CLOSING --drained--> closed
  *
  * Back-pressure: a connection parses one request at a time and the next
@@ -20,7 +21,8 @@
  * while WAITING (query_wait bounds the lookup), reply_timeout from the
  * moment a reply is queued until it has drained, however slowly the
  * client reads (libevent's own write timeout restarts at every bit of
- * progress).
+ * progress).  c->age_timer ends a connection at max_connection_age, but
+ * only between requests: a request under way is answered first.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -83,9 +85,11 @@ struct conn {
 	struct server		*srv;		/* borrowed */
 	struct bufferevent	*bev;		/* owned */
 	struct event		*timer;		/* owned: state's deadline */
+	struct event		*age_timer;	/* owned: max_connection_age */
 	struct lookup_wait	*wait;		/* owned; NULL unless WAITING */
 	enum conn_state		 state;
 	bool			 partial;	/* READING: a request begun */
+	bool			 aged;		/* close after this reply */
 	char			 peer[INET6_ADDRSTRLEN + 8];
 	TAILQ_ENTRY(conn)	 entry;
 };
@@ -356,6 +360,13 @@ conn_on_write(struct bufferevent *bev, void *arg)
 		conn_close(c);
 		return;
 	case CONN_WRITING:
+		if (c->aged) {
+			log_debug("conn max age conn=%llu peer=%s, closed "
+			    "after its reply", (unsigned long long)c->id,
+			    c->peer);
+			conn_close(c);
+			return;
+		}
 		conn_set_state(c, CONN_READING);
 		conn_arm(c, c->srv->cfg->idle_timeout_ms);
 		conn_process(c);
@@ -429,6 +440,23 @@ conn_on_timer(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
+conn_on_age(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->state == CONN_READING && !c->partial) {
+		log_debug("conn max age conn=%llu peer=%s, closed between "
+		    "requests", (unsigned long long)c->id, c->peer);
+		conn_close(c);
+		return;
+	}
+	/* A request is under way: answer it first (conn_on_write). */
+	c->aged = true;
+}
+
+static void
 conn_close(struct conn *c)
 {
 	struct server	*srv = c->srv;
@@ -440,6 +468,7 @@ conn_close(struct conn *c)
 	TAILQ_REMOVE(&srv->conns, c, entry);
 	srv->nconns--;
 	event_free(c->timer);
+	event_free(c->age_timer);
 	bufferevent_free(c->bev);
 	free(c);
 	if (srv->shutting_down) {
@@ -489,6 +518,7 @@ server_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 {
 	struct server	*srv = arg;
 	struct conn	*c;
+	struct timeval	 tv;
 
 	(void)evl;
 	(void)salen;
@@ -502,7 +532,8 @@ server_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	peer_name(sa, c->peer, sizeof(c->peer));
 	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->timer = evtimer_new(srv->base, conn_on_timer, c);
-	if (c->bev == NULL || c->timer == NULL) {
+	c->age_timer = evtimer_new(srv->base, conn_on_age, c);
+	if (c->bev == NULL || c->timer == NULL || c->age_timer == NULL) {
 		log_errx("conn setup failed peer=%s", c->peer);
 		if (c->bev != NULL)
 			bufferevent_free(c->bev);
@@ -510,6 +541,8 @@ server_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 			evutil_closesocket(fd);
 		if (c->timer != NULL)
 			event_free(c->timer);
+		if (c->age_timer != NULL)
+			event_free(c->age_timer);
 		free(c);
 		return;
 	}
@@ -524,6 +557,8 @@ server_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	    c->peer);
 	c->state = CONN_READING;
 	conn_arm(c, srv->cfg->idle_timeout_ms);
+	tv = msec_tv(srv->cfg->max_connection_age_ms);
+	evtimer_add(c->age_timer, &tv);
 	if (srv->nconns >= srv->max_conns) {
 		/* Once a window, however often the limit is touched. */
 		if (time(NULL) - srv->at_limit_logged >= SERVER_LOG_WINDOW) {

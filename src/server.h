@@ -5,10 +5,10 @@
  * connection reads netstring requests one at a time, hands the key to
  * the lookup engine and writes the reply back, and reads the next
  * request only once that reply has gone out.  Every connection has an
- * idle timeout, a request timeout and a reply timeout, and holds at most
- * one request and one reply in memory.  At max_connections the server
- * stops accepting until a slot frees.  Only this module touches
- * socketmap client sockets.
+ * idle timeout, a request timeout, a reply timeout and a maximum age,
+ * and holds at most one request and one reply in memory.  At
+ * max_connections the server stops accepting until a slot frees.  Only
+ * this module touches socketmap client sockets.
  */
 #ifndef MTASTSD_SERVER_H
 #define MTASTSD_SERVER_H

@@ -14,6 +14,14 @@ Modes (each prints one line of key=value results):
       then read C bytes every E seconds (each read lets the daemon's write
       progress), for at most M seconds.  Prints "closed=T read=BYTES"
       (T = -1 if still open after M seconds).
+  steady --key K --every E --max M [--last KEY --last-at T]
+      One connection: ask K, read the reply, sleep E, repeat until the
+      daemon hangs up or M seconds pass.  With --last, the first request
+      sent T seconds or more after the start asks KEY instead, and after
+      its reply the client waits (5 s) for the daemon to hang up.  Prints
+      "closed=T replies=N bad=N last=REPLY after=T" (replies: NOTFOUND
+      answers; REPLY: the answer for KEY, spaces as "_"; after: from that
+      reply to the hang-up, -1 if none).
 """
 
 import argparse
@@ -39,6 +47,28 @@ def connect(a, rcvbuf=0):
 def request(key):
     p = ("sts " + key).encode()
     return b"%d:%s," % (len(p), p)
+
+
+def read_reply(s, deadline):
+    """One netstring reply; None on EOF, reset or timeout."""
+    data = b""
+    while True:
+        colon = data.find(b":")
+        if colon > 0:
+            n = int(data[:colon])
+            if len(data) >= colon + n + 2:
+                return data[colon + 1:colon + 1 + n]
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        s.settimeout(left)
+        try:
+            chunk = s.recv(65536)
+        except (socket.timeout, OSError):
+            return None
+        if not chunk:
+            return None
+        data += chunk
 
 
 def pipeline(a):
@@ -95,13 +125,47 @@ def slowread(a):
     print("closed=%.1f read=%d" % (closed, got))
 
 
+def steady(a):
+    s = connect(a)
+    t0 = time.monotonic()
+    replies, bad, closed, last, after = 0, 0, -1.0, "-", -1.0
+    while time.monotonic() - t0 < a.max:
+        final = a.last and time.monotonic() - t0 >= a.last_at
+        try:
+            s.sendall(request(a.last if final else a.key))
+        except OSError:
+            closed = time.monotonic() - t0
+            break
+        r = read_reply(s, time.monotonic() + 20)
+        if r is None:
+            closed = time.monotonic() - t0
+            break
+        if final:
+            last = r.decode("latin-1").replace(" ", "_")
+            # The reply is whole; now the daemon should hang up.
+            t1 = time.monotonic()
+            if read_reply(s, t1 + 5) is None:
+                closed = time.monotonic() - t0
+                after = time.monotonic() - t1
+            break
+        if r.startswith(b"NOTFOUND"):
+            replies += 1
+        else:
+            bad += 1
+        time.sleep(a.every)
+    print("closed=%.1f replies=%d bad=%d last=%s after=%.1f" % (
+        closed, replies, bad, last, after))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--addr", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8461)
     ap.add_argument("--unix", default="")
-    ap.add_argument("mode", choices=["pipeline", "slowread"])
+    ap.add_argument("mode", choices=["pipeline", "slowread", "steady"])
     ap.add_argument("--key", default="example.test")
+    ap.add_argument("--last", default="")
+    ap.add_argument("--last-at", type=float, default=0)
     ap.add_argument("--secs", type=float, default=10)
     ap.add_argument("--count", type=int, default=1)
     ap.add_argument("--rcvbuf", type=int, default=4096)
@@ -109,7 +173,7 @@ def main():
     ap.add_argument("--every", type=float, default=1)
     ap.add_argument("--max", type=float, default=30)
     a = ap.parse_args()
-    {"pipeline": pipeline, "slowread": slowread}[a.mode](a)
+    {"pipeline": pipeline, "slowread": slowread, "steady": steady}[a.mode](a)
 
 
 if __name__ == "__main__":

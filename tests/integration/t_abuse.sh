@@ -2,9 +2,10 @@
 # t_abuse.sh: one local client cannot exhaust or monopolise the socketmap
 # service.  A client that pipelines requests and never reads keeps the
 # daemon's memory bounded and is dropped; a client that reads a reply too
-# slowly is dropped at reply_timeout.  Other clients are answered
-# throughout (abuse.py is the attacker, postmap the stand-in for
-# Postfix).
+# slowly is dropped at reply_timeout; a connection kept busy with one
+# request before each idle timeout is closed at max_connection_age, and
+# only between requests.  Other clients are answered throughout (abuse.py
+# is the attacker, postmap the stand-in for Postfix).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -24,6 +25,9 @@ done
 world_policy "$P/big" enforce 86400 "${mx[@]}"
 world_dns_add '_mta-sts.big.test. 300 TXT "v=STSv1; id=1"'
 world_site mta-sts.big.test --body "$P/big"
+# slow.test: its policy server takes 3 s to answer.
+world_dns_add '_mta-sts.slow.test. 300 TXT "v=STSv1; id=1"'
+world_site mta-sts.slow.test --delay 3
 world_dns_start
 world_nginx_start
 
@@ -62,7 +66,7 @@ answered() {
 # Info, as in production: debug lines would slow the daemon down enough
 # to hide the growth this test is about.
 world_daemon_start "idle_timeout = 30s" "reply_timeout = 2s" \
-    "log_level = info"
+    "max_connection_age = 60s" "log_level = info"
 world_lookup big.test
 assert_eq "$LOOKUP_RC/${#LOOKUP_OUT}" "0/17132" "big.test: a 17 KB reply"
 
@@ -117,5 +121,36 @@ answered "after the slow reader"
 rc=0
 world_daemon_stop || rc=$?
 assert_eq "$rc" 0 "daemon exits cleanly after the attacks"
+
+# --- max_connection_age: busy forever is not allowed ----------------------
+
+world_daemon_start "idle_timeout = 3s" "max_connection_age = 7s"
+# A request every 2 s keeps the idle timeout (3 s) from ever firing.
+res=$(abuse steady --key example.test --every 2 --max 20)
+closed=$(field closed "$res")
+if [ "${closed%.*}" -ge 6 ] && [ "${closed%.*}" -le 12 ] &&
+    [ "$(field bad "$res")" = 0 ]; then
+	pass "one request every 2 s: closed at max_connection_age ($res)"
+else
+	fail "one request every 2 s: want closed after 7 s, got '$res'"
+fi
+# At the age limit a lookup is in flight (slow.test takes 3 s): its reply
+# arrives whole, then the connection is closed.
+res=$(abuse steady --key example.test --every 2.5 --last slow.test \
+    --last-at 5 --max 20)
+assert_match "$res" \
+    '^closed=[0-9.]+ replies=2 bad=0 last=OK_secure_match=mail.slow.test_servername=hostname ' \
+    "age limit during a lookup: the reply is whole"
+# Closed at once after that reply, not by the idle timeout 3 s later.
+after=$(field after "$res")
+if [ "${after%.*}" -ge 0 ] && [ "${after%.*}" -lt 1 ]; then
+	pass "age limit during a lookup: closed right after the reply ($res)"
+else
+	fail "age limit during a lookup: want closed within 1 s of the" \
+	    "reply, got '$res'"
+fi
+rc=0
+world_daemon_stop || rc=$?
+assert_eq "$rc" 0 "daemon exits cleanly"
 
 world_summary

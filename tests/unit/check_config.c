@@ -105,6 +105,8 @@ static const struct bad_case bad_cases[] = {
 	    ":1: dns_tries: expected a number" },
 	{ "unit without digits", "dns_timeout = ms\n",
 	    ":1: dns_timeout: expected a duration" },
+	{ "age too short", "max_connection_age = 500ms\n",
+	    ":1: max_connection_age: duration out of range" },
 	{ "reply timeout zero", "reply_timeout = 0\n",
 	    ":1: reply_timeout: duration out of range" },
 };
@@ -196,6 +198,7 @@ START_TEST(test_good)
 	    "query_wait = 0\n"
 	    "http_timeout = 2m\n"
 	    "max_connections = 5\n"
+	    "max_connection_age = 2m\n"
 	    "reply_timeout = 1500ms\n"
 	    "control_socket_mode = 0600\n"
 	    "ca_file =\n");
@@ -216,6 +219,7 @@ START_TEST(test_good)
 	ck_assert_uint_eq(cfg.query_wait_ms, 0);
 	ck_assert_uint_eq(cfg.http_timeout_ms, 120000);
 	ck_assert_uint_eq(cfg.max_connections, 5);
+	ck_assert_uint_eq(cfg.max_connection_age_ms, 120000);
 	ck_assert_uint_eq(cfg.reply_timeout_ms, 1500);
 	ck_assert_uint_eq(cfg.control_socket_mode, 0600);
 	ck_assert_ptr_null(cfg.ca_file);
@@ -237,7 +241,10 @@ START_TEST(test_defaults_and_missing)
 	ck_assert_str_eq(cfg.cache_dir, "/var/lib/mta-stsd");
 	ck_assert_str_eq(cfg.control_socket, "/run/mta-stsd/control.sock");
 	ck_assert_uint_eq(cfg.query_wait_ms, 10000);
+	/* Connection limits that fit Postfix (see config_init). */
+	ck_assert_uint_eq(cfg.idle_timeout_ms, 30000);
 	ck_assert_uint_eq(cfg.reply_timeout_ms, 10000);
+	ck_assert_uint_eq(cfg.max_connection_age_ms, 300000);
 	ck_assert_int_eq(config_load(&cfg, "/nonexistent/mta-stsd.conf",
 	    true, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "No such file") != NULL,
@@ -301,6 +308,8 @@ static const struct merge_case merge_cases[] = {
 	{ "live string", "map_name = a\n", "map_name = b\n", "map_name", "" },
 	{ "live scalars", "", "log_level = debug\ntxt_ttl_min = 5\n"
 	    "query_wait = 2s\n", "log_level,query_wait,txt_ttl_min", "" },
+	{ "live connection limits", "", "max_connection_age = 1m\n"
+	    "reply_timeout = 1s\n", "reply_timeout,max_connection_age", "" },
 	{ "restart list", "listen = 127.0.0.1:1\n",
 	    "listen = 127.0.0.1:1\nlisten = [::1]:1\n", "", "listen" },
 	{ "restart servers", "dns_servers = 127.0.0.1\n",
