@@ -90,6 +90,8 @@ static const struct config_key config_keys[] = {
 	    0, 600000, 0 },
 	{ "max_connections", CONFIG_T_UINT, OFF(max_connections),
 	    0, 1000000, RESTART },
+	{ "max_connections_per_uid", CONFIG_T_UINT,
+	    OFF(max_connections_per_uid), 1, 1000000, 0 },
 	{ "max_lookups", CONFIG_T_UINT, OFF(max_lookups), 1, 1000000,
 	    RESTART },
 	{ "max_rechecks", CONFIG_T_UINT, OFF(max_rechecks), 1, 1000000,
@@ -572,6 +574,11 @@ config_init(struct config *cfg)
 	cfg->reply_timeout_ms = 10000;
 	cfg->shutdown_timeout_ms = 5000;
 	cfg->max_connections = 0;
+	/*
+	 * Postfix opens about one connection per smtp(8) process: up to
+	 * default_process_limit (100) per transport.
+	 */
+	cfg->max_connections_per_uid = 256;
 	cfg->max_lookups = 1000;
 	cfg->max_rechecks = 256;
 	cfg->max_waiters = 1000;
@@ -777,6 +784,8 @@ config_print(const struct config *cfg, FILE *fp)
 	print_duration(fp, "max_connection_age", cfg->max_connection_age_ms);
 	print_duration(fp, "shutdown_timeout", cfg->shutdown_timeout_ms);
 	fprintf(fp, "max_connections = %u\n", cfg->max_connections);
+	fprintf(fp, "max_connections_per_uid = %u\n",
+	    cfg->max_connections_per_uid);
 	fprintf(fp, "max_lookups = %u\n", cfg->max_lookups);
 	fprintf(fp, "max_rechecks = %u\n", cfg->max_rechecks);
 	fprintf(fp, "max_waiters = %u\n", cfg->max_waiters);

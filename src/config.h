@@ -67,6 +67,7 @@ struct config {
 	unsigned		 max_connection_age_ms;
 	unsigned		 shutdown_timeout_ms;
 	unsigned		 max_connections; /* 0 = from RLIMIT_NOFILE */
+	unsigned		 max_connections_per_uid; /* unix listeners */
 	unsigned		 max_lookups;	/* of domains not cached */
 	unsigned		 max_rechecks;	/* of cached domains */
 	unsigned		 max_waiters;

@@ -24,6 +24,8 @@
  * progress).  c->age_timer ends a connection at max_connection_age, but
  * only between requests: a request under way is answered first.
  */
+#include "autoconfig.h"	/* _GNU_SOURCE for struct ucred */
+
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -57,6 +59,7 @@
 #include "netstring.h"
 #include "server.h"
 #include "socketmap.h"
+#include "uidcount.h"
 
 #define SERVER_MAX_UNKNOWN_MAPS	16	/* names remembered for warn-once */
 #define SERVER_LOG_BURST	10	/* lines of one kind per window */
@@ -90,11 +93,14 @@ struct conn {
 	enum conn_state		 state;
 	bool			 partial;	/* READING: a request begun */
 	bool			 aged;		/* close after this reply */
+	bool			 has_uid;	/* counted in srv->uids */
+	uid_t			 uid;		/* unix peers (SO_PEERCRED) */
 	char			 peer[INET6_ADDRSTRLEN + 8];
 	TAILQ_ENTRY(conn)	 entry;
 };
 
 struct listener {
+	struct server		*srv;		/* borrowed */
 	struct evconnlistener	*evl;		/* owned */
 	char			*unix_path;	/* owned; NULL for inet */
 	const char		*text;		/* borrowed from the config */
@@ -115,6 +121,7 @@ struct server {
 	TAILQ_HEAD(, conn)	 conns;
 	size_t			 nconns;
 	unsigned		 max_conns;
+	struct uidcount		 uids;		/* unix peers' connections */
 	uint64_t		 next_id;
 	bool			 accepting;
 	time_t			 at_limit_logged;	/* last time */
@@ -125,6 +132,7 @@ struct server {
 	void			*done_arg;	/* borrowed */
 	struct ratelim		 badreq_log;
 	struct ratelim		 slow_log;
+	struct ratelim		 uid_log;
 	/* Names warned about, owned. */
 	char			*unknown_maps[SERVER_MAX_UNKNOWN_MAPS];
 	size_t			 nunknown_maps;
@@ -465,6 +473,8 @@ conn_close(struct conn *c)
 	    c->peer);
 	if (c->wait != NULL)
 		lookup_cancel(c->wait);
+	if (c->has_uid)
+		uidcount_release(&srv->uids, c->uid);
 	TAILQ_REMOVE(&srv->conns, c, entry);
 	srv->nconns--;
 	event_free(c->timer);
@@ -512,13 +522,42 @@ peer_name(const struct sockaddr *sa, char *out, size_t len)
 	}
 }
 
+/*
+ * Count a unix peer against max_connections_per_uid.  Returns false
+ * (and logs, rate-limited) when its uid holds its share already.
+ */
+static bool
+server_take_uid(struct server *srv, evutil_socket_t fd, uid_t *uid)
+{
+	struct ucred	uc;
+	socklen_t	len = sizeof(uc);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1) {
+		log_warn("conn refused: SO_PEERCRED");
+		return false;
+	}
+	if (!uidcount_take(&srv->uids, uc.uid,
+	    srv->cfg->max_connections_per_uid)) {
+		if (ratelim_allow(&srv->uid_log,
+		    "connections per uid at limit"))
+			log_warnx("connections per uid at limit uid=%u max=%u, "
+			    "refusing more from it", (unsigned)uc.uid,
+			    srv->cfg->max_connections_per_uid);
+		return false;
+	}
+	*uid = uc.uid;
+	return true;
+}
+
 static void
 server_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
-	struct server	*srv = arg;
+	struct listener	*l = arg;
+	struct server	*srv = l->srv;
 	struct conn	*c;
 	struct timeval	 tv;
+	uid_t		 uid = 0;
 
 	(void)evl;
 	(void)salen;
@@ -526,9 +565,15 @@ server_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 		evutil_closesocket(fd);
 		return;
 	}
+	if (l->unix_path != NULL && !server_take_uid(srv, fd, &uid)) {
+		evutil_closesocket(fd);
+		return;
+	}
 	c = xcalloc(1, sizeof(*c));
 	c->id = ++srv->next_id;
 	c->srv = srv;
+	c->has_uid = l->unix_path != NULL;
+	c->uid = uid;
 	peer_name(sa, c->peer, sizeof(c->peer));
 	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->timer = evtimer_new(srv->base, conn_on_timer, c);
@@ -543,6 +588,8 @@ server_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 			event_free(c->timer);
 		if (c->age_timer != NULL)
 			event_free(c->age_timer);
+		if (c->has_uid)
+			uidcount_release(&srv->uids, uid);
 		free(c);
 		return;
 	}
@@ -553,8 +600,12 @@ server_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
 	srv->nconns++;
-	log_debug("conn open conn=%llu peer=%s", (unsigned long long)c->id,
-	    c->peer);
+	if (c->has_uid)
+		log_debug("conn open conn=%llu peer=%s uid=%u",
+		    (unsigned long long)c->id, c->peer, (unsigned)uid);
+	else
+		log_debug("conn open conn=%llu peer=%s",
+		    (unsigned long long)c->id, c->peer);
 	c->state = CONN_READING;
 	conn_arm(c, srv->cfg->idle_timeout_ms);
 	tv = msec_tv(srv->cfg->max_connection_age_ms);
@@ -599,7 +650,8 @@ server_on_accept_timer(evutil_socket_t fd, short what, void *arg)
 static void
 server_on_accept_error(struct evconnlistener *evl, void *arg)
 {
-	struct server	*srv = arg;
+	struct listener	*l = arg;
+	struct server	*srv = l->srv;
 	struct timeval	 tv = msec_tv(SERVER_ACCEPT_PAUSE_MS);
 	int		 err = EVUTIL_SOCKET_ERROR();
 
@@ -639,6 +691,7 @@ listener_open(struct server *srv, const struct config_listen *cl,
 
 	memset(&ss, 0, sizeof(ss));
 	memset(l, 0, sizeof(*l));
+	l->srv = srv;
 	l->text = cl->text;
 	flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC |
 	    LEV_OPT_REUSEABLE | LEV_OPT_DISABLED;
@@ -669,7 +722,7 @@ listener_open(struct server *srv, const struct config_listen *cl,
 		 */
 		old = umask((mode_t)(~srv->cfg->unix_socket_mode & 0777));
 		l->evl = evconnlistener_new_bind(srv->base, server_on_accept,
-		    srv, flags, 128, (struct sockaddr *)&ss, (int)sslen);
+		    l, flags, 128, (struct sockaddr *)&ss, (int)sslen);
 		umask(old);
 		if (l->evl == NULL) {
 			snprintf(err, errlen, "listen %s: %s", cl->text,
@@ -690,7 +743,7 @@ listener_open(struct server *srv, const struct config_listen *cl,
 		if (res->ai_family == AF_INET6)
 			flags |= LEV_OPT_BIND_IPV6ONLY;
 		l->evl = evconnlistener_new_bind(srv->base, server_on_accept,
-		    srv, flags, 128, res->ai_addr, (int)res->ai_addrlen);
+		    l, flags, 128, res->ai_addr, (int)res->ai_addrlen);
 		freeaddrinfo(res);
 		if (l->evl == NULL) {
 			snprintf(err, errlen, "listen %s: %s", cl->text,
@@ -717,6 +770,7 @@ server_new(struct event_base *base, const struct config *cfg,
 	srv->cfg = cfg;
 	srv->max_conns = max_conns;
 	TAILQ_INIT(&srv->conns);
+	uidcount_init(&srv->uids);
 	srv->accept_timer = evtimer_new(base, server_on_accept_timer, srv);
 	if (srv->accept_timer == NULL)
 		fatalx("server: evtimer_new failed");
@@ -835,6 +889,7 @@ server_free(struct server *srv)
 	listeners_close(srv);
 	if (srv->accept_timer != NULL)
 		event_free(srv->accept_timer);
+	uidcount_clear(&srv->uids);
 	if (srv->shutdown_timer != NULL)
 		event_free(srv->shutdown_timer);
 	for (i = 0; i < srv->nunknown_maps; i++)

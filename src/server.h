@@ -7,7 +7,8 @@
  * request only once that reply has gone out.  Every connection has an
  * idle timeout, a request timeout, a reply timeout and a maximum age,
  * and holds at most one request and one reply in memory.  At
- * max_connections the server stops accepting until a slot frees.  Only
+ * max_connections the server stops accepting until a slot frees; on
+ * unix listeners one uid holds at most max_connections_per_uid.  Only
  * this module touches socketmap client sockets.
  */
 #ifndef MTASTSD_SERVER_H

@@ -22,11 +22,16 @@ Modes (each prints one line of key=value results):
       "closed=T replies=N bad=N last=REPLY after=T" (replies: NOTFOUND
       answers; REPLY: the answer for KEY, spaces as "_"; after: from that
       reply to the hang-up, -1 if none).
+  hold --count N --key K --secs S
+      Open N connections, ask K on each and keep those answered.  Prints
+      "served=N closed=N", then for S seconds "eof=I t=T" whenever the
+      daemon closes connection I (0: the first one answered).
 """
 
 import argparse
 import select
 import socket
+import sys
 import time
 
 
@@ -157,12 +162,45 @@ def steady(a):
         closed, replies, bad, last, after))
 
 
+def hold(a):
+    conns = []
+    for _ in range(a.count):
+        try:
+            conns.append(connect(a))
+        except OSError:
+            pass
+    served = []
+    for s in conns:
+        try:
+            s.sendall(request(a.key))
+        except OSError:
+            continue
+        if read_reply(s, time.monotonic() + 5) is not None:
+            served.append(s)
+    print("served=%d closed=%d" % (len(served), a.count - len(served)))
+    sys.stdout.flush()
+    t0 = time.monotonic()
+    live = dict(enumerate(served))
+    while live and time.monotonic() - t0 < a.secs:
+        r, _, _ = select.select(list(live.values()), [], [], 0.2)
+        for i in [i for i, s in live.items() if s in r]:
+            try:
+                gone = not live[i].recv(1)
+            except OSError:
+                gone = True
+            if gone:
+                print("eof=%d t=%.1f" % (i, time.monotonic() - t0))
+                sys.stdout.flush()
+                del live[i]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--addr", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8461)
     ap.add_argument("--unix", default="")
-    ap.add_argument("mode", choices=["pipeline", "slowread", "steady"])
+    ap.add_argument("mode", choices=["pipeline", "slowread", "steady",
+                                     "hold"])
     ap.add_argument("--key", default="example.test")
     ap.add_argument("--last", default="")
     ap.add_argument("--last-at", type=float, default=0)
@@ -173,7 +211,8 @@ def main():
     ap.add_argument("--every", type=float, default=1)
     ap.add_argument("--max", type=float, default=30)
     a = ap.parse_args()
-    {"pipeline": pipeline, "slowread": slowread, "steady": steady}[a.mode](a)
+    {"pipeline": pipeline, "slowread": slowread, "steady": steady,
+     "hold": hold}[a.mode](a)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,10 @@
 # daemon's memory bounded and is dropped; a client that reads a reply too
 # slowly is dropped at reply_timeout; a connection kept busy with one
 # request before each idle timeout is closed at max_connection_age, and
-# only between requests.  Other clients are answered throughout (abuse.py
-# is the attacker, postmap the stand-in for Postfix).
+# only between requests; one uid on a unix listener gets at most
+# max_connections_per_uid connections while another uid is still served.
+# Other clients are answered throughout (abuse.py is the attacker,
+# postmap the stand-in for Postfix).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -31,9 +33,15 @@ world_site mta-sts.slow.test --delay 3
 world_dns_start
 world_nginx_start
 
+# The unix listener lives where nobody can reach it (the test dir is 0700).
+chmod 0711 "$WORLD"
+mkdir -m 0755 "$WORLD/sock"
+SOCK=$WORLD/sock/sts.sock
+cp "$WORLD_LIBDIR/abuse.py" "$WORLD/abuse.py"
+chmod 0644 "$WORLD/abuse.py"
 
 abuse() {
-	world_exec "$WORLD_PYTHON" "$WORLD_LIBDIR/abuse.py" "$@"
+	world_exec "$WORLD_PYTHON" "$WORLD/abuse.py" "$@"
 }
 field() {	# name line: the value of name=... in line
 	local v=${2#*"$1"=}
@@ -65,15 +73,17 @@ answered() {
 
 # Info, as in production: debug lines would slow the daemon down enough
 # to hide the growth this test is about.
-world_daemon_start "idle_timeout = 30s" "reply_timeout = 2s" \
-    "max_connection_age = 60s" "log_level = info"
+world_daemon_start "listen = 127.0.0.1:8461" "listen = unix:$SOCK" \
+    "max_connections_per_uid = 3" \
+    "idle_timeout = 30s" "reply_timeout = 2s" "max_connection_age = 60s" \
+    "log_level = info"
 world_lookup big.test
 assert_eq "$LOOKUP_RC/${#LOOKUP_OUT}" "0/17132" "big.test: a 17 KB reply"
 
 # --- pipelining without reading: memory bounded, dropped, others served ---
 
 rss0=$(rss_kb VmRSS)
-world_bg pipeline "$WORLD_PYTHON" "$WORLD_LIBDIR/abuse.py" pipeline --key .com \
+world_bg pipeline "$WORLD_PYTHON" "$WORLD/abuse.py" pipeline --key .com \
     --secs 10
 pipepid=$WORLD_LAST_PID
 for i in 1 2 3; do
@@ -117,6 +127,34 @@ else
 	fail "slow reader: want dropped after 2-8 s having read some, got '$res'"
 fi
 answered "after the slow reader"
+
+# --- per-uid slots on the unix listener -----------------------------------
+
+world_bg hold-nobody setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    "$WORLD_PYTHON" "$WORLD/abuse.py" --unix "$SOCK" hold --count 5 \
+    --secs 30
+holdpid=$WORLD_LAST_PID
+world_wait_until 15 grep -q served= "$WORLD/hold-nobody.log" ||
+    world_die "hold as nobody: $(cat "$WORLD/hold-nobody.log")"
+assert_match "$(cat "$WORLD/hold-nobody.log")" "^served=3 closed=2" \
+    "nobody: 3 connections served, 2 refused at max_connections_per_uid"
+t=$(date +%s%N)
+rc=0
+out=$(world_exec timeout 30 postmap -c "$WORLD/postfix" -q example.test \
+    "socketmap:unix:$SOCK:sts" 2>&1) || rc=$?
+ms=$(world_ms_since "$t")
+assert_eq "$rc/$out" "1/" "root on the unix socket: still answered"
+if [ "$ms" -lt 3000 ]; then
+	pass "root on the unix socket: within 3 s ($ms ms)"
+else
+	fail "root on the unix socket: took $ms ms, want under 3000"
+fi
+res=$(abuse --unix "$SOCK" hold --count 3 --secs 0)
+assert_eq "$res" "served=3 closed=0" "root: its own 3 slots"
+logged "connections per uid at limit uid=$(id -u nobody) max=3" \
+    "per-uid limit logged"
+kill "$holdpid" 2>/dev/null || true
+wait "$holdpid" 2>/dev/null || true
 
 rc=0
 world_daemon_stop || rc=$?

@@ -105,6 +105,8 @@ static const struct bad_case bad_cases[] = {
 	    ":1: dns_tries: expected a number" },
 	{ "unit without digits", "dns_timeout = ms\n",
 	    ":1: dns_timeout: expected a duration" },
+	{ "per-uid zero", "max_connections_per_uid = 0\n",
+	    ":1: max_connections_per_uid: number out of range" },
 	{ "age too short", "max_connection_age = 500ms\n",
 	    ":1: max_connection_age: duration out of range" },
 	{ "reply timeout zero", "reply_timeout = 0\n",
@@ -198,6 +200,7 @@ START_TEST(test_good)
 	    "query_wait = 0\n"
 	    "http_timeout = 2m\n"
 	    "max_connections = 5\n"
+	    "max_connections_per_uid = 2\n"
 	    "max_connection_age = 2m\n"
 	    "reply_timeout = 1500ms\n"
 	    "control_socket_mode = 0600\n"
@@ -219,6 +222,7 @@ START_TEST(test_good)
 	ck_assert_uint_eq(cfg.query_wait_ms, 0);
 	ck_assert_uint_eq(cfg.http_timeout_ms, 120000);
 	ck_assert_uint_eq(cfg.max_connections, 5);
+	ck_assert_uint_eq(cfg.max_connections_per_uid, 2);
 	ck_assert_uint_eq(cfg.max_connection_age_ms, 120000);
 	ck_assert_uint_eq(cfg.reply_timeout_ms, 1500);
 	ck_assert_uint_eq(cfg.control_socket_mode, 0600);
@@ -245,6 +249,7 @@ START_TEST(test_defaults_and_missing)
 	ck_assert_uint_eq(cfg.idle_timeout_ms, 30000);
 	ck_assert_uint_eq(cfg.reply_timeout_ms, 10000);
 	ck_assert_uint_eq(cfg.max_connection_age_ms, 300000);
+	ck_assert_uint_eq(cfg.max_connections_per_uid, 256);
 	ck_assert_int_eq(config_load(&cfg, "/nonexistent/mta-stsd.conf",
 	    true, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "No such file") != NULL,
@@ -309,7 +314,8 @@ static const struct merge_case merge_cases[] = {
 	{ "live scalars", "", "log_level = debug\ntxt_ttl_min = 5\n"
 	    "query_wait = 2s\n", "log_level,query_wait,txt_ttl_min", "" },
 	{ "live connection limits", "", "max_connection_age = 1m\n"
-	    "reply_timeout = 1s\n", "reply_timeout,max_connection_age", "" },
+	    "max_connections_per_uid = 9\nreply_timeout = 1s\n",
+	    "reply_timeout,max_connection_age,max_connections_per_uid", "" },
 	{ "restart list", "listen = 127.0.0.1:1\n",
 	    "listen = 127.0.0.1:1\nlisten = [::1]:1\n", "", "listen" },
 	{ "restart servers", "dns_servers = 127.0.0.1\n",
