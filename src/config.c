@@ -573,11 +573,13 @@ config_init(struct config *cfg)
 	/* Postfix reads a reply at once; only a stalled client waits. */
 	cfg->reply_timeout_ms = 10000;
 	cfg->shutdown_timeout_ms = 5000;
-	cfg->max_connections = 0;
 	/*
 	 * Postfix opens about one connection per smtp(8) process: up to
-	 * default_process_limit (100) per transport.
+	 * default_process_limit (100) per transport.  512 leaves room for
+	 * several transports and bounds memory (server.h), and one uid
+	 * may hold half of them.
 	 */
+	cfg->max_connections = 512;
 	cfg->max_connections_per_uid = 256;
 	cfg->max_lookups = 1000;
 	cfg->max_rechecks = 256;

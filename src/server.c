@@ -23,6 +23,10 @@
  * client reads (libevent's own write timeout restarts at every bit of
  * progress).  c->age_timer ends a connection at max_connection_age, but
  * only between requests: a request under way is answered first.
+ *
+ * At max_connections the server stops accepting.  If a client then
+ * waits to connect, the connection idle longest makes room for it, once
+ * it has been idle longer than Postfix keeps an unused connection.
  */
 #include "autoconfig.h"	/* _GNU_SOURCE for struct ucred */
 
@@ -66,6 +70,13 @@
 #define SERVER_LOG_WINDOW	60	/* seconds */
 #define SERVER_ACCEPT_PAUSE_MS	1000
 /*
+ * At the connection limit, only a connection idle this long is closed
+ * for a newcomer: Postfix closes its own after 10 s unused, so one idle
+ * longer belongs to a Postfix process busy elsewhere (which reconnects
+ * and retries transparently) or to something that is not Postfix.
+ */
+#define SERVER_EVICT_IDLE_MS	10000
+/*
  * Kernel buffers of TCP connections, set on the listener so accepted
  * sockets inherit them (the kernel doubles both).  A reply is at most
  * SOCKETMAP_MAX_REPLY bytes and fits; a request at most
@@ -95,13 +106,16 @@ struct conn {
 	bool			 aged;		/* close after this reply */
 	bool			 has_uid;	/* counted in srv->uids */
 	uid_t			 uid;		/* unix peers (SO_PEERCRED) */
+	uint64_t		 idle_since;	/* ms, monotonic; READING */
 	char			 peer[INET6_ADDRSTRLEN + 8];
 	TAILQ_ENTRY(conn)	 entry;
+	TAILQ_ENTRY(conn)	 idle_entry;	/* on srv->idle while READING */
 };
 
 struct listener {
 	struct server		*srv;		/* borrowed */
 	struct evconnlistener	*evl;		/* owned */
+	struct event		*pending;	/* owned: a client waits */
 	char			*unix_path;	/* owned; NULL for inet */
 	const char		*text;		/* borrowed from the config */
 };
@@ -119,6 +133,8 @@ struct server {
 	struct listener		 listeners[CONFIG_MAX_LISTEN];
 	size_t			 nlisteners;
 	TAILQ_HEAD(, conn)	 conns;
+	/* READING connections, the one idle longest first. */
+	TAILQ_HEAD(, conn)	 idle;
 	size_t			 nconns;
 	unsigned		 max_conns;
 	struct uidcount		 uids;		/* unix peers' connections */
@@ -127,12 +143,14 @@ struct server {
 	time_t			 at_limit_logged;	/* last time */
 	bool			 shutting_down;
 	struct event		*accept_timer;	/* owned: resume after EMFILE */
+	struct event		*evict_timer;	/* owned: look for room again */
 	struct event		*shutdown_timer; /* owned; NULL until stop */
 	server_done_fn		*done_fn;
 	void			*done_arg;	/* borrowed */
 	struct ratelim		 badreq_log;
 	struct ratelim		 slow_log;
 	struct ratelim		 uid_log;
+	struct ratelim		 evict_log;
 	/* Names warned about, owned. */
 	char			*unknown_maps[SERVER_MAX_UNKNOWN_MAPS];
 	size_t			 nunknown_maps;
@@ -142,6 +160,16 @@ struct server {
 static void	conn_close(struct conn *);
 static void	conn_process(struct conn *);
 static void	server_set_accepting(struct server *, bool);
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		fatal("clock_gettime");
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 static const char *
 conn_state_name(enum conn_state st)
@@ -159,13 +187,24 @@ conn_state_name(enum conn_state st)
 	return "?";
 }
 
+/* c starts READING: srv->idle holds exactly those, idle longest first. */
+static void
+conn_idle_add(struct conn *c)
+{
+	c->idle_since = now_ms();
+	c->partial = false;
+	TAILQ_INSERT_TAIL(&c->srv->idle, c, idle_entry);
+}
+
 static void
 conn_set_state(struct conn *c, enum conn_state st)
 {
 	log_debug("conn conn=%llu state=%s->%s", (unsigned long long)c->id,
 	    conn_state_name(c->state), conn_state_name(st));
+	if (c->state == CONN_READING)
+		TAILQ_REMOVE(&c->srv->idle, c, idle_entry);
 	if (st == CONN_READING)
-		c->partial = false;
+		conn_idle_add(c);
 	c->state = st;
 }
 
@@ -473,6 +512,8 @@ conn_close(struct conn *c)
 	    c->peer);
 	if (c->wait != NULL)
 		lookup_cancel(c->wait);
+	if (c->state == CONN_READING)
+		TAILQ_REMOVE(&srv->idle, c, idle_entry);
 	if (c->has_uid)
 		uidcount_release(&srv->uids, c->uid);
 	TAILQ_REMOVE(&srv->conns, c, entry);
@@ -549,6 +590,24 @@ server_take_uid(struct server *srv, evutil_socket_t fd, uid_t *uid)
 	return true;
 }
 
+/* Stop accepting at max_connections; watch for a client that waits. */
+static void
+server_at_limit(struct server *srv)
+{
+	size_t	i;
+
+	/* Once a window, however often the limit is touched. */
+	if (time(NULL) - srv->at_limit_logged >= SERVER_LOG_WINDOW) {
+		log_warnx("connections at limit max=%u, not accepting until "
+		    "one closes or one idle over %d s makes room (logged once "
+		    "a minute)", srv->max_conns, SERVER_EVICT_IDLE_MS / 1000);
+		srv->at_limit_logged = time(NULL);
+	}
+	server_set_accepting(srv, false);
+	for (i = 0; i < srv->nlisteners; i++)
+		event_add(srv->listeners[i].pending, NULL);
+}
+
 static void
 server_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -607,19 +666,12 @@ server_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 		log_debug("conn open conn=%llu peer=%s",
 		    (unsigned long long)c->id, c->peer);
 	c->state = CONN_READING;
+	conn_idle_add(c);
 	conn_arm(c, srv->cfg->idle_timeout_ms);
 	tv = msec_tv(srv->cfg->max_connection_age_ms);
 	evtimer_add(c->age_timer, &tv);
-	if (srv->nconns >= srv->max_conns) {
-		/* Once a window, however often the limit is touched. */
-		if (time(NULL) - srv->at_limit_logged >= SERVER_LOG_WINDOW) {
-			log_warnx("connections at limit max=%u, not accepting "
-			    "until one closes (logged once a minute)",
-			    srv->max_conns);
-			srv->at_limit_logged = time(NULL);
-		}
-		server_set_accepting(srv, false);
-	}
+	if (srv->nconns >= srv->max_conns)
+		server_at_limit(srv);
 }
 
 static void
@@ -628,12 +680,68 @@ server_set_accepting(struct server *srv, bool on)
 	size_t	i;
 
 	for (i = 0; i < srv->nlisteners; i++) {
-		if (on)
+		if (on) {
+			event_del(srv->listeners[i].pending);
 			evconnlistener_enable(srv->listeners[i].evl);
-		else
+		} else
 			evconnlistener_disable(srv->listeners[i].evl);
 	}
+	if (on)
+		evtimer_del(srv->evict_timer);
 	srv->accepting = on;
+}
+
+/*
+ * At the limit a client waits to be accepted: close the connection idle
+ * longest if it has been idle SERVER_EVICT_IDLE_MS, otherwise look again
+ * when the first one will have been.
+ */
+static void
+server_make_room(struct server *srv)
+{
+	struct conn	*c = TAILQ_FIRST(&srv->idle);
+	struct timeval	 tv;
+	uint64_t	 idle = 0;
+
+	if (srv->accepting || srv->shutting_down)
+		return;
+	if (c != NULL)
+		idle = now_ms() - c->idle_since;
+	if (c != NULL && idle >= SERVER_EVICT_IDLE_MS) {
+		if (ratelim_allow(&srv->evict_log, "conn evicted"))
+			log_info("conn evicted conn=%llu peer=%s idle=%llums "
+			    "reason=\"at max_connections, a new client "
+			    "waits\"", (unsigned long long)c->id, c->peer,
+			    (unsigned long long)idle);
+		conn_close(c);
+		return;
+	}
+	tv = msec_tv((unsigned)(SERVER_EVICT_IDLE_MS - idle));
+	evtimer_add(srv->evict_timer, &tv);
+}
+
+static void
+server_on_pending(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener	*l = arg;
+
+	(void)fd;
+	(void)what;
+	server_make_room(l->srv);
+}
+
+static void
+server_on_evict_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*srv = arg;
+	size_t		 i;
+
+	(void)fd;
+	(void)what;
+	/* The watch fires again at once if a client still waits. */
+	if (!srv->accepting && !srv->shutting_down)
+		for (i = 0; i < srv->nlisteners; i++)
+			event_add(srv->listeners[i].pending, NULL);
 }
 
 static void
@@ -643,8 +751,12 @@ server_on_accept_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (!srv->shutting_down && srv->nconns < srv->max_conns)
+	if (srv->shutting_down)
+		return;
+	if (srv->nconns < srv->max_conns)
 		server_set_accepting(srv, true);
+	else
+		server_at_limit(srv);
 }
 
 static void
@@ -754,6 +866,10 @@ listener_open(struct server *srv, const struct config_listen *cl,
 		break;
 	}
 	evconnlistener_set_error_cb(l->evl, server_on_accept_error);
+	l->pending = event_new(srv->base, evconnlistener_get_fd(l->evl),
+	    EV_READ, server_on_pending, l);
+	if (l->pending == NULL)
+		fatalx("server: event_new failed");
 	srv->nlisteners++;
 	return 0;
 }
@@ -770,9 +886,11 @@ server_new(struct event_base *base, const struct config *cfg,
 	srv->cfg = cfg;
 	srv->max_conns = max_conns;
 	TAILQ_INIT(&srv->conns);
+	TAILQ_INIT(&srv->idle);
 	uidcount_init(&srv->uids);
 	srv->accept_timer = evtimer_new(base, server_on_accept_timer, srv);
-	if (srv->accept_timer == NULL)
+	srv->evict_timer = evtimer_new(base, server_on_evict_timer, srv);
+	if (srv->accept_timer == NULL || srv->evict_timer == NULL)
 		fatalx("server: evtimer_new failed");
 	for (i = 0; i < cfg->nlisten; i++) {
 		if (listener_open(srv, &cfg->listen[i], err, errlen) == -1) {
@@ -821,6 +939,7 @@ listeners_close(struct server *srv)
 	size_t	i;
 
 	for (i = 0; i < srv->nlisteners; i++) {
+		event_free(srv->listeners[i].pending);
 		evconnlistener_free(srv->listeners[i].evl);
 		if (srv->listeners[i].unix_path != NULL) {
 			unlink(srv->listeners[i].unix_path);
@@ -844,6 +963,7 @@ server_shutdown(struct server *srv, server_done_fn *fn, void *arg)
 	srv->done_arg = arg;
 	listeners_close(srv);
 	evtimer_del(srv->accept_timer);
+	evtimer_del(srv->evict_timer);
 	/* Idle connections go now; busy ones after their reply is out. */
 	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
@@ -889,6 +1009,8 @@ server_free(struct server *srv)
 	listeners_close(srv);
 	if (srv->accept_timer != NULL)
 		event_free(srv->accept_timer);
+	if (srv->evict_timer != NULL)
+		event_free(srv->evict_timer);
 	uidcount_clear(&srv->uids);
 	if (srv->shutdown_timer != NULL)
 		event_free(srv->shutdown_timer);

@@ -7,9 +7,10 @@
  * request only once that reply has gone out.  Every connection has an
  * idle timeout, a request timeout, a reply timeout and a maximum age,
  * and holds at most one request and one reply in memory.  At
- * max_connections the server stops accepting until a slot frees; on
- * unix listeners one uid holds at most max_connections_per_uid.  Only
- * this module touches socketmap client sockets.
+ * max_connections the server stops accepting until a slot frees or an
+ * idle connection gives way to a waiting client; on unix listeners one
+ * uid holds at most max_connections_per_uid.  Only this module touches
+ * socketmap client sockets.
  */
 #ifndef MTASTSD_SERVER_H
 #define MTASTSD_SERVER_H

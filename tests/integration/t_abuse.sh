@@ -5,9 +5,10 @@
 # slowly is dropped at reply_timeout; a connection kept busy with one
 # request before each idle timeout is closed at max_connection_age, and
 # only between requests; one uid on a unix listener gets at most
-# max_connections_per_uid connections while another uid is still served.
-# Other clients are answered throughout (abuse.py is the attacker,
-# postmap the stand-in for Postfix).
+# max_connections_per_uid connections while another uid is still served;
+# at max_connections, a newcomer takes the slot of the longest-idle
+# connection.  Other clients are answered throughout (abuse.py is the
+# attacker, postmap the stand-in for Postfix).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -74,7 +75,7 @@ answered() {
 # Info, as in production: debug lines would slow the daemon down enough
 # to hide the growth this test is about.
 world_daemon_start "listen = 127.0.0.1:8461" "listen = unix:$SOCK" \
-    "max_connections_per_uid = 3" \
+    "max_connections = 6" "max_connections_per_uid = 3" \
     "idle_timeout = 30s" "reply_timeout = 2s" "max_connection_age = 60s" \
     "log_level = info"
 world_lookup big.test
@@ -156,6 +157,25 @@ logged "connections per uid at limit uid=$(id -u nobody) max=3" \
 kill "$holdpid" 2>/dev/null || true
 wait "$holdpid" 2>/dev/null || true
 
+# --- at max_connections, the longest-idle connection makes room -----------
+
+# Six idle connections fill max_connections; once they have been idle
+# longer than Postfix keeps one (10 s), a newcomer takes the slot of the
+# one idle longest.
+world_bg hold-tcp "$WORLD_PYTHON" "$WORLD/abuse.py" hold --count 6 --secs 30
+holdpid=$WORLD_LAST_PID
+world_wait_until 15 grep -q served= "$WORLD/hold-tcp.log" ||
+    world_die "hold: $(cat "$WORLD/hold-tcp.log")"
+assert_match "$(cat "$WORLD/hold-tcp.log")" "^served=6 closed=0" \
+    "6 idle connections at max_connections=6"
+sleep 11
+answered "at max_connections, after 11 s idle"
+sleep 0.5
+assert_eq "$(grep -o '^eof=[0-9]*' "$WORLD/hold-tcp.log" | tr '\n' ' ')" \
+    "eof=0 " "only the longest-idle connection was closed"
+logged 'conn evicted conn=[0-9]+ .*idle=[0-9]+ms' "eviction logged"
+kill "$holdpid" 2>/dev/null || true
+wait "$holdpid" 2>/dev/null || true
 rc=0
 world_daemon_stop || rc=$?
 assert_eq "$rc" 0 "daemon exits cleanly after the attacks"

@@ -249,6 +249,7 @@ START_TEST(test_defaults_and_missing)
 	ck_assert_uint_eq(cfg.idle_timeout_ms, 30000);
 	ck_assert_uint_eq(cfg.reply_timeout_ms, 10000);
 	ck_assert_uint_eq(cfg.max_connection_age_ms, 300000);
+	ck_assert_uint_eq(cfg.max_connections, 512);
 	ck_assert_uint_eq(cfg.max_connections_per_uid, 256);
 	ck_assert_int_eq(config_load(&cfg, "/nonexistent/mta-stsd.conf",
 	    true, err, sizeof(err)), -1);
