@@ -617,6 +617,7 @@ server_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	struct conn	*c;
 	struct timeval	 tv;
 	uid_t		 uid = 0;
+	int		 one = 1;
 
 	(void)evl;
 	(void)salen;
@@ -624,10 +625,15 @@ server_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 		evutil_closesocket(fd);
 		return;
 	}
-	if (l->unix_path != NULL && !server_take_uid(srv, fd, &uid)) {
-		evutil_closesocket(fd);
-		return;
-	}
+	if (l->unix_path != NULL) {
+		if (!server_take_uid(srv, fd, &uid)) {
+			evutil_closesocket(fd);
+			return;
+		}
+	} else if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+	    sizeof(one)) == -1)
+		/* Replies would wait for the client's delayed ACK. */
+		log_debug("conn TCP_NODELAY: %s", strerror(errno));
 	c = xcalloc(1, sizeof(*c));
 	c->id = ++srv->next_id;
 	c->srv = srv;

@@ -26,6 +26,9 @@ Modes (each prints one line of key=value results):
       Open N connections, ask K on each and keep those answered.  Prints
       "served=N closed=N", then for S seconds "eof=I t=T" whenever the
       daemon closes connection I (0: the first one answered).
+  latency --key K --count N
+      Not an attack: ask K N times on one connection, as Postfix does, and
+      print "p50_ms=T max_ms=T len=BYTES" (BYTES: the last reply's).
 """
 
 import argparse
@@ -194,13 +197,29 @@ def hold(a):
                 del live[i]
 
 
+def latency(a):
+    s = connect(a)
+    ms, r = [], b""
+    for _ in range(a.count):
+        t = time.monotonic()
+        s.sendall(request(a.key))
+        r = read_reply(s, t + 10)
+        if r is None:
+            break
+        ms.append((time.monotonic() - t) * 1000)
+    ms.sort()
+    print("p50_ms=%.1f max_ms=%.1f len=%d" % (
+        ms[len(ms) // 2] if ms else -1, ms[-1] if ms else -1,
+        len(r or b"")))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--addr", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=8461)
     ap.add_argument("--unix", default="")
     ap.add_argument("mode", choices=["pipeline", "slowread", "steady",
-                                     "hold"])
+                                     "hold", "latency"])
     ap.add_argument("--key", default="example.test")
     ap.add_argument("--last", default="")
     ap.add_argument("--last-at", type=float, default=0)
@@ -212,7 +231,7 @@ def main():
     ap.add_argument("--max", type=float, default=30)
     a = ap.parse_args()
     {"pipeline": pipeline, "slowread": slowread, "steady": steady,
-     "hold": hold}[a.mode](a)
+     "hold": hold, "latency": latency}[a.mode](a)
 
 
 if __name__ == "__main__":

@@ -80,6 +80,15 @@ world_daemon_start "listen = 127.0.0.1:8461" "listen = unix:$SOCK" \
     "log_level = info"
 world_lookup big.test
 assert_eq "$LOOKUP_RC/${#LOOKUP_OUT}" "0/17132" "big.test: a 17 KB reply"
+# Written in two pieces (libevent writes 16 KiB at a time): without
+# TCP_NODELAY the second waits for the client's delayed ACK, 40 ms.
+res=$(abuse latency --key big.test --count 30)
+p50=$(field p50_ms "$res")
+if [ "${p50%.*}" -lt 30 ]; then
+	pass "a 17 KB reply is not held back by Nagle ($res)"
+else
+	fail "a 17 KB reply: median $p50 ms, want under 30 ($res)"
+fi
 
 # --- pipelining without reading: memory bounded, dropped, others served ---
 
