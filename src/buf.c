@@ -250,44 +250,6 @@ span_esc(struct span s, size_t max, char *out, size_t size)
 	return (size_t)(o - out);
 }
 
-bool
-ascii_is_digit(uint8_t c)
-{
-	return c >= '0' && c <= '9';
-}
-
-bool
-ascii_is_alpha(uint8_t c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-bool
-ascii_is_alnum(uint8_t c)
-{
-	return ascii_is_alpha(c) || ascii_is_digit(c);
-}
-
-bool
-ascii_is_wsp(uint8_t c)
-{
-	return c == ' ' || c == '\t';
-}
-
-bool
-ascii_is_print(uint8_t c)
-{
-	return c >= 0x20 && c <= 0x7e;
-}
-
-uint8_t
-ascii_lower(uint8_t c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return (uint8_t)(c - 'A' + 'a');
-	return c;
-}
-
 int
 span_to_u64(struct span s, size_t maxdigits, bool no_lead_zero, uint64_t *out)
 {
@@ -335,6 +297,18 @@ void
 buf_reset(struct buf *b)
 {
 	b->len = 0;
+}
+
+int
+buf_reserve(struct buf *b, size_t n)
+{
+	if (b->max - b->len < n)
+		return -1;
+	if (b->cap - b->len < n) {
+		b->p = xreallocarray(b->p, b->len + n, 1);
+		b->cap = b->len + n;
+	}
+	return 0;
 }
 
 int

@@ -82,12 +82,49 @@ size_t		 text_vappendf(char *, size_t, size_t, const char *, va_list)
 size_t		 text_append_esc(char *, size_t, size_t, struct span, size_t);
 
 /* ASCII character classes with explicit ranges (never <ctype.h>). */
-bool		 ascii_is_digit(uint8_t);
-bool		 ascii_is_alpha(uint8_t);
-bool		 ascii_is_alnum(uint8_t);
-bool		 ascii_is_wsp(uint8_t);		/* SP or HTAB */
-bool		 ascii_is_print(uint8_t);	/* 0x20..0x7e */
-uint8_t		 ascii_lower(uint8_t);
+/*
+ * ASCII classes with explicit ranges (never <ctype.h> on plain char).
+ * Inline: the parsers and the reply encoder run them on every byte.
+ */
+static inline bool
+ascii_is_digit(uint8_t c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static inline bool
+ascii_is_alpha(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static inline bool
+ascii_is_alnum(uint8_t c)
+{
+	return ascii_is_alpha(c) || ascii_is_digit(c);
+}
+
+/* SP or HTAB */
+static inline bool
+ascii_is_wsp(uint8_t c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* 0x20..0x7e */
+static inline bool
+ascii_is_print(uint8_t c)
+{
+	return c >= 0x20 && c <= 0x7e;
+}
+
+static inline uint8_t
+ascii_lower(uint8_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (uint8_t)(c - 'A' + 'a');
+	return c;
+}
 
 /*
  * Parse s as an unsigned decimal of 1..maxdigits digits with no sign,
@@ -99,6 +136,11 @@ int		 span_to_u64(struct span, size_t, bool, uint64_t *);
 void		 buf_init(struct buf *, size_t);
 void		 buf_clear(struct buf *);	/* frees storage */
 void		 buf_reset(struct buf *);	/* len = 0, keeps storage */
+/*
+ * Make room for n more bytes at once (one allocation instead of a
+ * doubling series); -1 when that would pass max.
+ */
+int		 buf_reserve(struct buf *, size_t);
 /* Append; -1 (and nothing appended) when max would be exceeded. */
 int		 buf_add(struct buf *, const void *, size_t);
 int		 buf_add_span(struct buf *, struct span);

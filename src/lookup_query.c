@@ -147,7 +147,8 @@ wait_answer_rendered(struct lookup_wait *w, enum socketmap_status st,
 {
 	w->st = st;
 	buf_reset(&w->data);
-	if (buf_add_span(&w->data, data) == -1)
+	if (buf_reserve(&w->data, data.len) == -1 ||
+	    buf_add_span(&w->data, data) == -1)
 		fatalx("lookup: rendered reply over its cap");
 	wait_queue(w);
 }

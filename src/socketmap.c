@@ -3,6 +3,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "buf.h"
 #include "netstring.h"
@@ -84,25 +85,28 @@ int
 socketmap_reply_encode(struct buf *out, enum socketmap_status st,
     struct span data)
 {
-	struct buf	 reply;
-	size_t		 i;
-	int		 rc;
+	const char	*word = socketmap_status_name(st);
+	size_t		 i, len, start = out->len;
+	unsigned	 bad = 0;
 
 	if (st == SOCKETMAP_NOTFOUND)
 		data = span_make(NULL, 0);
 	else if (st == SOCKETMAP_OK && data.len == 0)
 		return -1;
+	/* Printable ASCII only; no early exit, so the loop vectorises. */
 	for (i = 0; i < data.len; i++)
-		if (!ascii_is_print(data.p[i]))
-			return -1;
-	buf_init(&reply, SOCKETMAP_MAX_REPLY);
-	if (buf_add_str(&reply, socketmap_status_name(st)) == -1 ||
-	    buf_add_byte(&reply, ' ') == -1 ||
-	    buf_add_span(&reply, data) == -1) {
-		buf_clear(&reply);
+		bad |= (uint8_t)(data.p[i] - 0x20) > 0x5e;
+	if (bad)
+		return -1;
+	/* "LEN:WORD DATA," written once, in one allocation. */
+	len = strlen(word) + 1 + data.len;
+	if (len > SOCKETMAP_MAX_REPLY ||
+	    buf_reserve(out, len + NETSTRING_MAX_DIGITS + 2) == -1 ||
+	    buf_add_u64(out, len) == -1 || buf_add_byte(out, ':') == -1 ||
+	    buf_add_str(out, word) == -1 || buf_add_byte(out, ' ') == -1 ||
+	    buf_add_span(out, data) == -1 || buf_add_byte(out, ',') == -1) {
+		out->len = start;
 		return -1;
 	}
-	rc = netstring_encode(out, buf_span(&reply));
-	buf_clear(&reply);
-	return rc;
+	return 0;
 }

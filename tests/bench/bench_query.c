@@ -19,11 +19,13 @@
  * without any reply is an error.  Exit status 0, or 1 after any error or
  * a reply other than the one -e expects.
  *
- *	bench_query --fill DIR N
+ *	bench_query --fill DIR N [MX]
  *
  * Creates (or adds to) the policy cache in DIR with N valid enforce
  * records for d0000000.bench.test, d0000001.bench.test, ... (see
  * BENCH_FILL_FORMAT), fetched now, before a daemon is started on it.
+ * Each has MX patterns (default 1: mail.bench.test; more: distinct
+ * names of about 240 bytes, the longest replies a policy gives).
  *
  *	bench_query --startup [-a ADDR] [-p PORT] [-m MAP] [-t SECONDS]
  *	    [-o FILE] -k KEY -- COMMAND [ARG...]
@@ -140,7 +142,7 @@ usage(FILE *f)
 	fprintf(f, "usage: bench_query [-a ADDR] [-p PORT] [-c CONNS] "
 	    "[-n QUERIES] [-w WARMUP]\n"
 	    "\t[-m MAP] [-t SECONDS] [-e ok|notfound] (-k KEY | -f FILE)\n"
-	    "       bench_query --fill DIR N\n"
+	    "       bench_query --fill DIR N [MX]\n"
 	    "       bench_query --startup [-a ADDR] [-p PORT] [-m MAP] "
 	    "[-t SECONDS]\n"
 	    "\t[-o FILE] -k KEY -- COMMAND [ARG...]\n");
@@ -631,17 +633,36 @@ out:
 	return rc;
 }
 
-/* A valid enforce policy record, fetched at now, owning its mx. */
-static void
-fill_record(struct cache_record *rec, int64_t now)
+/* A 240-byte name: four 56-byte labels under m<i>.bench.test. */
+static char *
+fill_long_mx(size_t i)
 {
+	char	label[57], name[256];
+
+	memset(label, 'a' + (int)(i % 26), 56);
+	label[56] = '\0';
+	(void)snprintf(name, sizeof(name), "%s.%s.%s.%s.m%03u.bench.test",
+	    label, label, label, label, (unsigned)(i % 1000));
+	return xstrdup(name);
+}
+
+/* A valid enforce policy record with nmx mx, fetched at now. */
+static void
+fill_record(struct cache_record *rec, int64_t now, size_t nmx)
+{
+	size_t	i;
+
 	cache_record_init(rec);
 	(void)snprintf(rec->id, sizeof(rec->id), "%s", BENCH_FILL_ID);
 	rec->policy.mode = STS_MODE_ENFORCE;
 	rec->policy.max_age = BENCH_FILL_MAX_AGE;
-	rec->policy.mx = xcalloc(1, sizeof(*rec->policy.mx));
-	rec->policy.mx[0] = xstrdup(BENCH_FILL_MX);
-	rec->policy.mx_count = 1;
+	rec->policy.mx = xcalloc(nmx, sizeof(*rec->policy.mx));
+	if (nmx == 1)
+		rec->policy.mx[0] = xstrdup(BENCH_FILL_MX);
+	else
+		for (i = 0; i < nmx; i++)
+			rec->policy.mx[i] = fill_long_mx(i);
+	rec->policy.mx_count = nmx;
 	rec->fetched = now;
 	rec->txt_checked = now;
 	rec->txt_ttl = BENCH_FILL_MAX_AGE;
@@ -651,7 +672,7 @@ fill_record(struct cache_record *rec, int64_t now)
 }
 
 static int
-bench_fill(const char *dir, const char *count)
+bench_fill(const char *dir, const char *count, const char *mxcount)
 {
 	struct cache_opts	 co;
 	struct cache		*c;
@@ -659,13 +680,19 @@ bench_fill(const char *dir, const char *count)
 	const struct cache_record **rp;
 	const char		**names;
 	char			*store, err[512];
-	size_t			 n, i, k;
+	size_t			 n, nmx = 1, i, k;
 	int64_t			 t0;
 	int			 rc = 0;
 
 	if (parse_size(count, BENCH_MAX_FILL, &n) == -1 || n == 0) {
 		fprintf(stderr, "bench_query: --fill N: 1..%d\n",
 		    BENCH_MAX_FILL);
+		return 2;
+	}
+	if (mxcount != NULL && (parse_size(mxcount, STS_POLICY_MAX_MX,
+	    &nmx) == -1 || nmx == 0)) {
+		fprintf(stderr, "bench_query: --fill MX: 1..%d\n",
+		    STS_POLICY_MAX_MX);
 		return 2;
 	}
 	if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
@@ -680,7 +707,7 @@ bench_fill(const char *dir, const char *count)
 		fprintf(stderr, "bench_query: %s\n", err);
 		return 1;
 	}
-	fill_record(&rec, (int64_t)time(NULL));
+	fill_record(&rec, (int64_t)time(NULL), nmx);
 	store = xcalloc(BENCH_FILL_BATCH, BENCH_FILL_NAME);
 	names = xcalloc(BENCH_FILL_BATCH, sizeof(*names));
 	rp = xcalloc(BENCH_FILL_BATCH, sizeof(*rp));
@@ -976,8 +1003,8 @@ main(int argc, char **argv)
 	argv += optind;
 	log_init("bench_query", 1, LOG_LEVEL_WARNING);
 	signal(SIGPIPE, SIG_IGN);
-	if (fill && !startup && argc == 2)
-		return bench_fill(argv[0], argv[1]);
+	if (fill && !startup && (argc == 2 || argc == 3))
+		return bench_fill(argv[0], argv[1], argc == 3 ? argv[2] : NULL);
 	if (startup && !fill && argc > 0 && o.key != NULL &&
 	    o.key_file == NULL)
 		return bench_startup(&o, argv);

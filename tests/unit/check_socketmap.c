@@ -111,6 +111,8 @@ static const struct reply_case reply_cases[] = {
 	{ "bare ok refused", SOCKETMAP_OK, "", -1, "" },
 	{ "control byte refused", SOCKETMAP_OK, "secure\nmatch=x", -1, "" },
 	{ "high byte refused", SOCKETMAP_TEMP, "caf\xc3\xa9", -1, "" },
+	{ "DEL refused", SOCKETMAP_OK, "secure\x7f", -1, "" },
+	{ "tilde and space kept", SOCKETMAP_OK, "a ~", 0, "6:OK a ~," },
 };
 
 START_TEST(test_reply_table)
