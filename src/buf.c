@@ -299,6 +299,30 @@ buf_reset(struct buf *b)
 	b->len = 0;
 }
 
+/*
+ * Eight bytes at a time (a reply can be 100 KB and is checked on every
+ * query): a byte is out of range when its top bit is set, when adding 1
+ * sets it (0x7f), or when subtracting 0x20 borrows into it (< 0x20).
+ * Carries and borrows only spill over from a byte that is out of range
+ * itself, so they cannot hide one or invent one in a clean word.
+ */
+bool
+span_is_print(struct span s)
+{
+	const uint64_t	ones = 0x0101010101010101ULL;
+	const uint64_t	high = 0x8080808080808080ULL;
+	uint64_t	x, bad = 0;
+	size_t		i = 0;
+
+	for (; s.len - i >= 8; i += 8) {
+		memcpy(&x, s.p + i, 8);
+		bad |= (x | (x + ones) | ((x - 0x20 * ones) & ~x)) & high;
+	}
+	for (; i < s.len; i++)
+		bad |= !ascii_is_print(s.p[i]);
+	return bad == 0;
+}
+
 int
 buf_reserve(struct buf *b, size_t n)
 {

@@ -136,6 +136,8 @@ int		 span_to_u64(struct span, size_t, bool, uint64_t *);
 void		 buf_init(struct buf *, size_t);
 void		 buf_clear(struct buf *);	/* frees storage */
 void		 buf_reset(struct buf *);	/* len = 0, keeps storage */
+/* Every byte of s is printable ASCII (0x20..0x7e); true when empty. */
+bool		 span_is_print(struct span);
 /*
  * Make room for n more bytes at once (one allocation instead of a
  * doubling series); -1 when that would pass max.

@@ -159,6 +159,7 @@ struct server {
 
 static void	conn_close(struct conn *);
 static void	conn_process(struct conn *);
+static void	conn_drained(struct conn *, bool);
 static void	server_set_accepting(struct server *, bool);
 
 static uint64_t
@@ -278,11 +279,21 @@ server_check_map(struct server *srv, struct conn *c, struct span name)
 	    log_esc(name), srv->cfg->map_name);
 }
 
+/*
+ * Encode the reply and hand it to the kernel.  With nothing queued
+ * before it, it is written at once (a reply fits the socket buffer), so
+ * the usual answer costs one send() and no EPOLLOUT round trip (two
+ * epoll_ctl() and a wake-up); what the kernel does not take is queued
+ * on the bufferevent.  *drained tells whether all of it went.
+ */
 static int
-conn_write_reply(struct conn *c, enum socketmap_status st, struct span data)
+conn_write_reply(struct conn *c, enum socketmap_status st, struct span data,
+    bool *drained)
 {
-	struct buf	out;
-	int		rc = 0;
+	struct evbuffer	*ob = bufferevent_get_output(c->bev);
+	struct buf	 out;
+	ssize_t		 n = 0;
+	int		 rc = 0;
 
 	buf_init(&out, SOCKETMAP_MAX_REPLY + NETSTRING_MAX_DIGITS + 2);
 	if (socketmap_reply_encode(&out, st, data) == -1) {
@@ -294,7 +305,24 @@ conn_write_reply(struct conn *c, enum socketmap_status st, struct span data)
 		    span_str("internal error")) == -1)
 			fatalx("server: cannot encode a fixed reply");
 	}
-	if (bufferevent_write(c->bev, out.p, out.len) == -1) {
+	*drained = false;
+	if (evbuffer_get_length(ob) == 0) {
+		n = send(bufferevent_getfd(c->bev), out.p, out.len,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR) {
+			log_debug("reply write failed conn=%llu: %s",
+			    (unsigned long long)c->id, strerror(errno));
+			buf_clear(&out);
+			return -1;
+		}
+		if (n == -1)
+			n = 0;
+	}
+	if ((size_t)n == out.len)
+		*drained = true;
+	else if (bufferevent_write(c->bev, out.p + n, out.len -
+	    (size_t)n) == -1) {
 		log_errx("reply write failed conn=%llu",
 		    (unsigned long long)c->id);
 		rc = -1;
@@ -311,7 +339,9 @@ static void
 conn_reply(struct conn *c, enum socketmap_status st, struct span data,
     bool last)
 {
-	if (conn_write_reply(c, st, data) == -1) {
+	bool	drained;
+
+	if (conn_write_reply(c, st, data, &drained) == -1) {
 		conn_close(c);
 		return;
 	}
@@ -320,6 +350,11 @@ conn_reply(struct conn *c, enum socketmap_status st, struct span data,
 		bufferevent_disable(c->bev, EV_READ);
 	} else
 		conn_set_state(c, CONN_WRITING);
+	if (drained) {
+		/* As the write callback would, without waiting for it. */
+		conn_drained(c, false);
+		return;
+	}
 	conn_arm(c, c->srv->cfg->reply_timeout_ms);
 }
 
@@ -395,13 +430,16 @@ conn_on_read(struct bufferevent *bev, void *arg)
 	conn_process(c);
 }
 
-/* The output buffer has drained: the reply is with the kernel. */
+/*
+ * The reply is with the kernel: close, or read the next request.  From
+ * the write callback (now) the next buffered request is parsed at once;
+ * after a direct write (conn_reply(), maybe itself called while parsing)
+ * it is parsed from the event loop, so a pipeline of bad requests does
+ * not recurse.  May close c.
+ */
 static void
-conn_on_write(struct bufferevent *bev, void *arg)
+conn_drained(struct conn *c, bool now)
 {
-	struct conn	*c = arg;
-
-	(void)bev;
 	switch (c->state) {
 	case CONN_CLOSING:
 		conn_close(c);
@@ -416,12 +454,26 @@ conn_on_write(struct bufferevent *bev, void *arg)
 		}
 		conn_set_state(c, CONN_READING);
 		conn_arm(c, c->srv->cfg->idle_timeout_ms);
-		conn_process(c);
+		if (now)
+			conn_process(c);
+		else if (evbuffer_get_length(bufferevent_get_input(c->bev)) >
+		    0)
+			bufferevent_trigger(c->bev, EV_READ,
+			    BEV_TRIG_IGNORE_WATERMARKS |
+			    BEV_TRIG_DEFER_CALLBACKS);
 		return;
 	case CONN_READING:
 	case CONN_WAITING:
 		return;
 	}
+}
+
+/* The output buffer has drained: the reply is with the kernel. */
+static void
+conn_on_write(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	conn_drained(arg, true);
 }
 
 static void

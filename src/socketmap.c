@@ -86,17 +86,13 @@ socketmap_reply_encode(struct buf *out, enum socketmap_status st,
     struct span data)
 {
 	const char	*word = socketmap_status_name(st);
-	size_t		 i, len, start = out->len;
-	unsigned	 bad = 0;
+	size_t		 len, start = out->len;
 
 	if (st == SOCKETMAP_NOTFOUND)
 		data = span_make(NULL, 0);
 	else if (st == SOCKETMAP_OK && data.len == 0)
 		return -1;
-	/* Printable ASCII only; no early exit, so the loop vectorises. */
-	for (i = 0; i < data.len; i++)
-		bad |= (uint8_t)(data.p[i] - 0x20) > 0x5e;
-	if (bad)
+	if (!span_is_print(data))
 		return -1;
 	/* "LEN:WORD DATA," written once, in one allocation. */
 	len = strlen(word) + 1 + data.len;

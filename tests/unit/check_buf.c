@@ -34,6 +34,49 @@ static const struct u64_case u64_cases[] = {
 	{ "uint64 overflow big", "99999999999999999999", 20, true, -1, 0 },
 };
 
+/*
+ * span_is_print() checks eight bytes at a time: every byte value at
+ * every place of words and tails, alone and next to its neighbours, must
+ * give what the byte-by-byte rule gives.
+ */
+START_TEST(test_span_is_print)
+{
+	static const uint8_t	edge[] = { 0x00, 0x1f, 0x20, 0x21, 0x7e, 0x7f,
+				    0x80, 0xdf, 0xe0, 0xff };
+	uint8_t			b[19];
+	size_t			len, pos, e;
+	int			v;
+	bool			want, got;
+
+	for (len = 0; len <= sizeof(b); len++)
+		for (pos = 0; pos < len; pos++)
+			for (v = 0; v < 256; v++) {
+				/* v alone among printable bytes... */
+				memset(b, 'a', sizeof(b));
+				b[pos] = (uint8_t)v;
+				want = v >= 0x20 && v <= 0x7e;
+				got = span_is_print(span_make(b, len));
+				ck_assert_msg(got == want, "case len %zu pos "
+				    "%zu byte %02x: got %d, want %d", len,
+				    pos, v, got, want);
+				/* ...and next to each edge value (carries,
+				   borrows) */
+				for (e = 0; pos + 1 < len && e < sizeof(edge);
+				    e++) {
+					b[pos + 1] = edge[e];
+					want = v >= 0x20 && v <= 0x7e &&
+					    edge[e] >= 0x20 && edge[e] <= 0x7e;
+					got = span_is_print(span_make(b, len));
+					ck_assert_msg(got == want, "case len "
+					    "%zu pos %zu bytes %02x %02x: got "
+					    "%d, want %d", len, pos, v, edge[e],
+					    got, want);
+				}
+			}
+	ck_assert(span_is_print(span_make(NULL, 0)));
+}
+END_TEST
+
 START_TEST(test_u64_table)
 {
 	const struct u64_case	*c = &u64_cases[_i];
@@ -190,6 +233,7 @@ buf_suite(void)
 	Suite	*s = suite_create("buf");
 	TCase	*tc = tcase_create("core");
 
+	tcase_add_test(tc, test_span_is_print);
 	tcase_add_loop_test(tc, test_u64_table, 0,
 	    sizeof(u64_cases) / sizeof(u64_cases[0]));
 	tcase_add_test(tc, test_buf_cap);
