@@ -19,11 +19,11 @@
 #define OVERLAY_MAX_RECORD	65536	/* > CACHE_MAX_RECORD */
 
 struct overlay_entry {
-	char			 domain[DOMAIN_MAX_NAME + 1];
 	struct buf		 enc;		/* owned */
 	bool			 dirty;
 	LIST_ENTRY(overlay_entry) bucket;
 	TAILQ_ENTRY(overlay_entry) age;		/* on clean or dirty */
+	char			 domain[];	/* sized to fit */
 };
 
 TAILQ_HEAD(overlay_queue, overlay_entry);
@@ -38,10 +38,11 @@ struct overlay {
 	size_t			 ndirty;
 };
 
+/* What an entry costs, as the budgets count it. */
 static size_t
 entry_bytes(const struct overlay_entry *e)
 {
-	return sizeof(*e) + e->enc.len;
+	return sizeof(*e) + strlen(e->domain) + 1 + e->enc.cap;
 }
 
 struct overlay *
@@ -149,7 +150,7 @@ overlay_put(struct overlay *o, const char *domain, struct span enc,
 
 	if (len > DOMAIN_MAX_NAME)
 		return -1;
-	need = sizeof(*e) + enc.len;
+	need = sizeof(*e) + len + 1 + enc.len;
 	if (dirty && o->max_dirty - o->dirty_bytes +
 	    (e != NULL && e->dirty ? entry_bytes(e) : 0) < need) {
 		if (e != NULL && !e->dirty)
@@ -159,7 +160,7 @@ overlay_put(struct overlay *o, const char *domain, struct span enc,
 	if (e != NULL)
 		overlay_unlink(o, e);
 	else {
-		e = xcalloc(1, sizeof(*e));
+		e = xcalloc(1, sizeof(*e) + len + 1);
 		memcpy(e->domain, domain, len + 1);
 		buf_init(&e->enc, OVERLAY_MAX_RECORD);
 		LIST_INSERT_HEAD(&o->buckets[hash_str(&o->key, domain) %

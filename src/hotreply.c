@@ -17,12 +17,12 @@
 #define HOTREPLY_MAX_DATA	(SOCKETMAP_MAX_REPLY)
 
 struct hot_entry {
-	char			 domain[DOMAIN_MAX_NAME + 1];
 	enum socketmap_status	 st;
 	struct buf		 data;		/* owned */
 	int64_t			 until;
 	LIST_ENTRY(hot_entry)	 bucket;
 	TAILQ_ENTRY(hot_entry)	 age;		/* least recent first */
+	char			 domain[];	/* sized to fit */
 };
 
 struct hotreply {
@@ -100,7 +100,7 @@ hotreply_put(struct hotreply *h, const char *domain,
 		hot_remove(h, e);
 	while (h->count >= h->max)
 		hot_remove(h, TAILQ_FIRST(&h->order));
-	e = xcalloc(1, sizeof(*e));
+	e = xcalloc(1, sizeof(*e) + len + 1);
 	memcpy(e->domain, domain, len + 1);
 	e->st = st;
 	e->until = until;

@@ -30,6 +30,7 @@ struct memo_node {
 	bool			 protected;	/* on protect, else on probe */
 	LIST_ENTRY(memo_node)	 bucket;
 	TAILQ_ENTRY(memo_node)	 age;
+	char			 name[];	/* e.domain, sized to fit */
 };
 
 struct memo {
@@ -143,11 +144,13 @@ memo_put(struct memo *m, const char *domain)
 	while (m->count >= m->max)
 		memo_remove(m, TAILQ_FIRST(&m->probe) != NULL ?
 		    TAILQ_FIRST(&m->probe) : TAILQ_FIRST(&m->protect));
-	n = xcalloc(1, sizeof(*n));
+	/* The name inline, as long as it is: most are far from 253. */
+	n = xcalloc(1, sizeof(*n) + len + 1);
 	sts_policy_init(&n->e.policy);
-	memcpy(n->e.domain, domain, len);
-	n->e.domain[len] = '\0';
-	LIST_INSERT_HEAD(&m->buckets[memo_hash(m, n->e.domain)], n, bucket);
+	memcpy(n->name, domain, len);
+	n->name[len] = '\0';
+	n->e.domain = n->name;
+	LIST_INSERT_HEAD(&m->buckets[memo_hash(m, n->name)], n, bucket);
 	TAILQ_INSERT_TAIL(&m->probe, n, age);
 	m->count++;
 	return &n->e;

@@ -18,7 +18,7 @@
 #include "sts_txt.h"
 
 struct memo_entry {
-	char		domain[DOMAIN_MAX_NAME + 1];
+	const char	*domain;	/* the entry's own copy */
 	int64_t		until;		/* answer without network before */
 	int64_t		time;		/* usage: last query */
 	char		failed_id[STS_TXT_MAX_ID + 1]; /* "" when none */
