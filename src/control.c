@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>
-#include <pwd.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,17 +44,26 @@
 #include "sockpath.h"
 #include "sts_policy.h"
 
-#define CONTROL_MAX_GROUPS	256
 #define CONTROL_METRICS_MAX	65536
+/* Supplementary groups read without allocating; more take the heap. */
+#define CONTROL_PEER_GROUPS	64
 
 struct ctl_refresh;
+
+enum ctl_may {
+	CTL_MAY_UNKNOWN,
+	CTL_MAY_NOT,
+	CTL_MAY
+};
 
 struct ctl_conn {
 	uint64_t		 id;
 	struct control		*ctl;		/* borrowed */
 	struct bufferevent	*bev;		/* owned */
 	uid_t			 uid;		/* from SO_PEERCRED */
+	gid_t			 gid;		/* from SO_PEERCRED */
 	pid_t			 pid;
+	enum ctl_may		 may_change;	/* decided at the first need */
 	bool			 dumping;
 	uint64_t		 dumped;
 	char			 cursor[DOMAIN_MAX_NAME + 1];
@@ -74,11 +83,13 @@ struct control {
 	const struct metrics_src *src;		/* borrowed; NULL until start */
 	struct evconnlistener	*evl;		/* owned */
 	char			*path;		/* owned */
-	gid_t			 gid;		/* control_group */
+	uid_t			 uid;		/* the daemon's */
+	gid_t			 gid;		/* control_group, at start */
 	TAILQ_HEAD(, ctl_conn)	 conns;
 	size_t			 nconns;
 	uint64_t		 next_id;
 	bool			 paused;
+	bool			 nogroups_logged;
 };
 
 static void	ctl_close(struct ctl_conn *);
@@ -179,28 +190,72 @@ record_json(const char *domain, const struct cache_record *rec, int64_t now)
 
 static json_t	*config_json(const struct reload_info *);
 
+/*
+ * Is gid among the peer's supplementary groups?  The kernel recorded
+ * them at connect() (SO_PEERGROUPS, Linux 4.13); a buffer too small gets
+ * ERANGE and the size needed.  Nothing here asks NSS, so a slow
+ * directory service cannot stall the event loop through this check.
+ */
+static bool
+peer_in_group(struct ctl_conn *c, gid_t gid)
+{
+#ifdef SO_PEERGROUPS
+	gid_t		 stack[CONTROL_PEER_GROUPS], *groups = stack;
+	socklen_t	 len = sizeof(stack);
+	size_t		 i, n;
+	bool		 found = false;
+	int		 fd = bufferevent_getfd(c->bev), tries;
+
+	for (tries = 0;; tries++) {
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups,
+		    &len) == 0)
+			break;
+		if (errno == ERANGE && tries < 2 &&
+		    len <= NGROUPS_MAX * sizeof(gid_t)) {
+			if (groups != stack)
+				free(groups);
+			groups = xmalloc(len);
+			continue;
+		}
+		if (errno == ENOPROTOOPT) {
+			if (!c->ctl->nogroups_logged)
+				log_warnx("control: SO_PEERGROUPS unsupported "
+				    "(Linux < 4.13): control_group counts "
+				    "as a primary group only");
+			c->ctl->nogroups_logged = true;
+		} else
+			log_warn("control conn=%" PRIu64 " SO_PEERGROUPS",
+			    c->id);
+		len = 0;
+		break;
+	}
+	n = len / sizeof(gid_t);
+	for (i = 0; i < n && !found; i++)
+		found = groups[i] == gid;
+	if (groups != stack)
+		free(groups);
+	return found;
+#else
+	(void)c;
+	(void)gid;
+	return false;
+#endif
+}
+
+/*
+ * Root, the daemon's own uid and members of control_group, judged by the
+ * credentials the kernel recorded when the client connected.
+ */
 static bool
 peer_may_change(struct ctl_conn *c)
 {
 	struct control	*ctl = c->ctl;
-	struct passwd	 pw, *res = NULL;
-	char		 pwbuf[4096];
-	gid_t		 groups[CONTROL_MAX_GROUPS];
-	int		 ngroups = CONTROL_MAX_GROUPS, i;
 
-	if (c->uid == 0 || c->uid == geteuid())
-		return true;
-	if (getpwuid_r(c->uid, &pw, pwbuf, sizeof(pwbuf), &res) != 0 ||
-	    res == NULL)
-		return false;
-	if (pw.pw_gid == ctl->gid)
-		return true;
-	if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &ngroups) == -1)
-		return false;
-	for (i = 0; i < ngroups; i++)
-		if (groups[i] == ctl->gid)
-			return true;
-	return false;
+	if (c->may_change == CTL_MAY_UNKNOWN)
+		c->may_change = c->uid == 0 || c->uid == ctl->uid ||
+		    c->gid == ctl->gid || peer_in_group(c, ctl->gid) ?
+		    CTL_MAY : CTL_MAY_NOT;
+	return c->may_change == CTL_MAY;
 }
 
 static void
@@ -551,7 +606,8 @@ ctl_dispatch(struct ctl_conn *c, char *line)
 	    strcmp(line, "reload") == 0) {
 		if (!peer_may_change(c)) {
 			log_info("control refused conn=%" PRIu64 " uid=%u "
-			    "command=%s", c->id, (unsigned)c->uid, line);
+			    "gid=%u command=%s", c->id, (unsigned)c->uid,
+			    (unsigned)c->gid, line);
 			ctl_error(c, "permission denied: root, the daemon's "
 			    "user or control_group only");
 			return;
@@ -661,6 +717,7 @@ ctl_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	c->id = ++ctl->next_id;
 	c->ctl = ctl;
 	c->uid = cred.uid;
+	c->gid = cred.gid;
 	c->pid = cred.pid;
 	if ((c->bev = bufferevent_socket_new(ctl->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
@@ -760,6 +817,7 @@ control_new(struct event_base *base, const struct config *cfg, uid_t uid,
 	ctl = xcalloc(1, sizeof(*ctl));
 	ctl->base = base;
 	ctl->cfg = cfg;
+	ctl->uid = uid;
 	ctl->gid = gid;
 	ctl->path = xstrdup(path);
 	TAILQ_INIT(&ctl->conns);

@@ -23,8 +23,13 @@
  *
  * Who may connect is decided by the socket's mode and group
  * (control_socket_mode, control_group).  Commands marked * change state
- * and also check the peer with SO_PEERCRED: root, the daemon's own uid
- * and members of control_group (supplementary groups included) only.
+ * and also check the peer: root, the daemon's own uid and members of
+ * control_group only.  The peer's uid, gid and supplementary groups are
+ * the ones the kernel recorded at connect() (SO_PEERCRED, SO_PEERGROUPS),
+ * and control_group's gid is resolved once, in control_new(): no NSS
+ * call (LDAP, SSSD) runs on the event loop, so a slow directory cannot
+ * stall the socketmap service through this socket.
+ *
  * Clients have an idle timeout and a cap on their number; nothing a
  * client does can block the socketmap service.
  */
@@ -48,7 +53,9 @@ struct control;
  * Create the socket (before privileges are dropped): refuse when another
  * daemon answers on it, replace a stale one, create it with its mode
  * and, as root, give it to owner:group before it appears at its path
- * (sockpath_bind()).  Keeps base and cfg.  NULL with err set on failure.
+ * (sockpath_bind()).  uid is the daemon's user, who may change state;
+ * gid the group that may too unless control_group names one.  Keeps
+ * base and cfg.  NULL with err set on failure.
  */
 struct control	*control_new(struct event_base *, const struct config *,
 		    uid_t, gid_t, char *, size_t);
