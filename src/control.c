@@ -47,6 +47,7 @@
 #define CONTROL_METRICS_MAX	65536
 /* Supplementary groups read without allocating; more take the heap. */
 #define CONTROL_PEER_GROUPS	64
+#define CONTROL_REFUSED_WINDOW	10	/* seconds per refusal log line */
 
 struct ctl_refresh;
 
@@ -89,6 +90,9 @@ struct control {
 	size_t			 nconns;
 	uint64_t		 next_id;
 	bool			 paused;
+	struct event		*refused_timer;	/* owned: ends a quiet window */
+	bool			 refused_quiet;	/* a refusal was logged */
+	uint64_t		 refused_suppressed;
 	bool			 nogroups_logged;
 };
 
@@ -256,6 +260,46 @@ peer_may_change(struct ctl_conn *c)
 		    c->gid == ctl->gid || peer_in_group(c, ctl->gid) ?
 		    CTL_MAY : CTL_MAY_NOT;
 	return c->may_change == CTL_MAY;
+}
+
+/* Ends a quiet window: report what it kept from the log. */
+static void
+ctl_on_refused_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct control	*ctl = arg;
+	struct timeval	 tv = { CONTROL_REFUSED_WINDOW, 0 };
+
+	(void)fd;
+	(void)what;
+	if (ctl->refused_suppressed == 0) {
+		ctl->refused_quiet = false;
+		return;
+	}
+	log_info("control refused suppressed=%" PRIu64 " window=%ds",
+	    ctl->refused_suppressed, CONTROL_REFUSED_WINDOW);
+	ctl->refused_suppressed = 0;
+	evtimer_add(ctl->refused_timer, &tv);
+}
+
+/*
+ * Any local user who can reach the socket can be refused at will: one
+ * line, then at most one count per CONTROL_REFUSED_WINDOW seconds.
+ */
+static void
+ctl_log_refused(struct ctl_conn *c, const char *cmd)
+{
+	struct control	*ctl = c->ctl;
+	struct timeval	 tv = { CONTROL_REFUSED_WINDOW, 0 };
+
+	if (ctl->refused_quiet) {
+		ctl->refused_suppressed++;
+		return;
+	}
+	log_info("control refused conn=%" PRIu64 " uid=%u gid=%u pid=%d "
+	    "command=%s", c->id, (unsigned)c->uid, (unsigned)c->gid,
+	    (int)c->pid, cmd);
+	ctl->refused_quiet = true;
+	evtimer_add(ctl->refused_timer, &tv);
 }
 
 static void
@@ -605,9 +649,7 @@ ctl_dispatch(struct ctl_conn *c, char *line)
 	else if (strcmp(line, "flush") == 0 || strcmp(line, "refresh") == 0 ||
 	    strcmp(line, "reload") == 0) {
 		if (!peer_may_change(c)) {
-			log_info("control refused conn=%" PRIu64 " uid=%u "
-			    "gid=%u command=%s", c->id, (unsigned)c->uid,
-			    (unsigned)c->gid, line);
+			ctl_log_refused(c, line);
 			ctl_error(c, "permission denied: root, the daemon's "
 			    "user or control_group only");
 			return;
@@ -833,6 +875,13 @@ control_new(struct event_base *base, const struct config *cfg, uid_t uid,
 		free(ctl);
 		return NULL;
 	}
+	if ((ctl->refused_timer = evtimer_new(base, ctl_on_refused_timer,
+	    ctl)) == NULL) {
+		snprintf(err, errlen, "control_socket %s: evtimer_new failed",
+		    path);
+		control_free(ctl);
+		return NULL;
+	}
 	return ctl;
 }
 
@@ -848,12 +897,18 @@ control_start(struct control *ctl, const struct metrics_src *src)
 void
 control_free(struct control *ctl)
 {
-	struct ctl_conn	*c;
+	struct ctl_conn		*c;
 
 	if (ctl == NULL)
 		return;
 	while ((c = TAILQ_FIRST(&ctl->conns)) != NULL)
 		ctl_close(c);
+	if (ctl->refused_timer != NULL) {
+		if (ctl->refused_suppressed > 0)
+			log_info("control refused suppressed=%" PRIu64,
+			    ctl->refused_suppressed);
+		event_free(ctl->refused_timer);
+	}
 	evconnlistener_free(ctl->evl);
 	unlink(ctl->path);
 	free(ctl->path);

@@ -28,7 +28,8 @@
  * the ones the kernel recorded at connect() (SO_PEERCRED, SO_PEERGROUPS),
  * and control_group's gid is resolved once, in control_new(): no NSS
  * call (LDAP, SSSD) runs on the event loop, so a slow directory cannot
- * stall the socketmap service through this socket.
+ * stall the socketmap service through this socket.  Refusals are logged
+ * once, then counted, one line per quiet window at most.
  *
  * Clients have an idle timeout and a cap on their number; nothing a
  * client does can block the socketmap service.
