@@ -72,10 +72,14 @@ struct ctl_conn {
 	TAILQ_ENTRY(ctl_conn)	 entry;
 };
 
-/* Outlives its connection: the lookup calls back whatever happens. */
+/*
+ * Outlives its connection: the lookup calls back whatever happens, except
+ * when the engine is freed first; control_free() frees what is left.
+ */
 struct ctl_refresh {
 	struct ctl_conn		*conn;		/* NULL once the client left */
 	char			 domain[DOMAIN_MAX_NAME + 1];
+	LIST_ENTRY(ctl_refresh)	 entry;
 };
 
 struct control {
@@ -88,6 +92,7 @@ struct control {
 	gid_t			 gid;		/* control_group, at start */
 	TAILQ_HEAD(, ctl_conn)	 conns;
 	size_t			 nconns;
+	LIST_HEAD(, ctl_refresh) refreshes;	/* in flight */
 	uint64_t		 next_id;
 	bool			 paused;
 	struct event		*refused_timer;	/* owned: ends a quiet window */
@@ -302,6 +307,19 @@ ctl_log_refused(struct ctl_conn *c, const char *cmd)
 	evtimer_add(ctl->refused_timer, &tv);
 }
 
+/*
+ * While the daemon works for the client (a dump, a refresh), the client
+ * has nothing to send: its idle timeout waits until the answer is out.
+ * The write timeout stays, so a client that stops reading still goes.
+ */
+static void
+ctl_set_busy(struct ctl_conn *c, bool busy)
+{
+	struct timeval	tv = msec_tv(c->ctl->cfg->control_timeout_ms);
+
+	bufferevent_set_timeouts(c->bev, busy ? NULL : &tv, &tv);
+}
+
 static void
 cmd_status(struct ctl_conn *c)
 {
@@ -502,6 +520,7 @@ dump_next(struct ctl_conn *c)
 		return;
 	}
 	c->dumping = false;
+	ctl_set_busy(c, false);
 	if (n < 0)
 		ctl_error(c, "cache read failed");
 	else
@@ -521,6 +540,7 @@ cmd_dump(struct ctl_conn *c, const char *arg)
 	memcpy(c->cursor, arg != NULL ? arg : "", len + 1);
 	c->dumping = true;
 	c->dumped = 0;
+	ctl_set_busy(c, true);
 	dump_next(c);
 }
 
@@ -559,19 +579,23 @@ ctl_on_refreshed(void *arg, enum socketmap_status st, struct span data,
     const char *summary)
 {
 	struct ctl_refresh	*r = arg;
+	struct ctl_conn		*c = r->conn;
 	char			 reply[SOCKETMAP_MAX_REPLY];
 
-	if (r->conn != NULL) {
+	LIST_REMOVE(r, entry);
+	if (c != NULL) {
 		snprintf(reply, sizeof(reply), "%s %.*s",
 		    socketmap_status_name(st), (int)data.len,
 		    data.p != NULL ? (const char *)data.p : "");
-		ctl_send(r->conn, json_pack("{s:b, s:s, s:s, s:s}", "ok", 1,
+		c->refresh = NULL;
+		ctl_set_busy(c, false);
+		ctl_send(c, json_pack("{s:b, s:s, s:s, s:s}", "ok", 1,
 		    "domain", r->domain, "summary", summary, "reply", reply));
-		r->conn->refresh = NULL;
-		/* Requests that arrived meanwhile. */
-		ctl_on_read(r->conn->bev, r->conn);
 	}
 	free(r);
+	/* Requests that arrived meanwhile. */
+	if (c != NULL)
+		ctl_on_read(c->bev, c);
 }
 
 static void
@@ -597,6 +621,8 @@ cmd_refresh(struct ctl_conn *c, const char *arg)
 	}
 	r->conn = c;
 	c->refresh = r;
+	LIST_INSERT_HEAD(&c->ctl->refreshes, r, entry);
+	ctl_set_busy(c, true);
 	log_info("control refresh domain=%s uid=%u pid=%d", dn.name,
 	    (unsigned)c->uid, (int)c->pid);
 }
@@ -745,7 +771,6 @@ ctl_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	struct ctl_conn	*c;
 	struct ucred	 cred;
 	socklen_t	 clen = sizeof(cred);
-	struct timeval	 tv = msec_tv(ctl->cfg->control_timeout_ms);
 
 	(void)evl;
 	(void)sa;
@@ -769,7 +794,7 @@ ctl_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	}
 	bufferevent_setcb(c->bev, ctl_on_read, ctl_on_write, ctl_on_event, c);
 	bufferevent_setwatermark(c->bev, EV_READ, 0, CONTROL_MAX_REQUEST * 4);
-	bufferevent_set_timeouts(c->bev, &tv, &tv);
+	ctl_set_busy(c, false);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&ctl->conns, c, entry);
 	ctl->nconns++;
@@ -863,6 +888,7 @@ control_new(struct event_base *base, const struct config *cfg, uid_t uid,
 	ctl->gid = gid;
 	ctl->path = xstrdup(path);
 	TAILQ_INIT(&ctl->conns);
+	LIST_INIT(&ctl->refreshes);
 	ctl->evl = evconnlistener_new(base, ctl_on_accept, ctl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_DISABLED,
 	    16, fd);
@@ -898,11 +924,17 @@ void
 control_free(struct control *ctl)
 {
 	struct ctl_conn		*c;
+	struct ctl_refresh	*r;
 
 	if (ctl == NULL)
 		return;
 	while ((c = TAILQ_FIRST(&ctl->conns)) != NULL)
 		ctl_close(c);
+	/* Their lookups are freed with the engine, which never calls back. */
+	while ((r = LIST_FIRST(&ctl->refreshes)) != NULL) {
+		LIST_REMOVE(r, entry);
+		free(r);
+	}
 	if (ctl->refused_timer != NULL) {
 		if (ctl->refused_suppressed > 0)
 			log_info("control refused suppressed=%" PRIu64,

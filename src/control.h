@@ -31,8 +31,10 @@
  * stall the socketmap service through this socket.  Refusals are logged
  * once, then counted, one line per quiet window at most.
  *
- * Clients have an idle timeout and a cap on their number; nothing a
- * client does can block the socketmap service.
+ * Clients have an idle timeout, suspended while the daemon works on
+ * their command (a dump, a refresh, whose lookup has timeouts of its
+ * own), and a cap on their number; nothing a client does can block
+ * the socketmap service.
  */
 #ifndef MTASTSD_CONTROL_H
 #define MTASTSD_CONTROL_H
@@ -62,7 +64,12 @@ struct control	*control_new(struct event_base *, const struct config *,
 		    uid_t, gid_t, char *, size_t);
 /* Start serving; src is kept (borrowed). */
 void		 control_start(struct control *, const struct metrics_src *);
-/* Close every client and the socket, and remove the socket file. */
+/*
+ * Close every client and the socket, and remove the socket file.  Call
+ * it once the loop has stopped for good: refreshes still in flight are
+ * freed here, and their lookups must never call back (the lookup
+ * engine's free cancels them without calling back).
+ */
 void		 control_free(struct control *);
 
 #endif
