@@ -116,6 +116,8 @@ static const struct config_key config_keys[] = {
 	{ "usage_flush", CONFIG_T_SECONDS, OFF(usage_flush), 1, DAY_S, 0 },
 	{ "metrics_listen", CONFIG_T_OPT_ADDR, OFF(metrics_listen), 0, 0,
 	    RESTART },
+	{ "metrics_max_connections", CONFIG_T_UINT,
+	    OFF(metrics_max_connections), 1, 1000, RESTART },
 	{ "control_max_clients", CONFIG_T_UINT, OFF(control_max_clients),
 	    1, 1000, 0 },
 	{ "control_timeout", CONFIG_T_DURATION, OFF(control_timeout_ms),
@@ -596,6 +598,7 @@ config_init(struct config *cfg)
 	cfg->refresh_concurrency = 16;
 	cfg->unused_after = 30 * 86400;
 	cfg->usage_flush = 60;
+	cfg->metrics_max_connections = 16;
 	cfg->control_max_clients = 16;
 	cfg->control_timeout_ms = 10000;
 }
@@ -810,6 +813,8 @@ config_print(const struct config *cfg, FILE *fp)
 	fprintf(fp, "usage_flush = %us\n", cfg->usage_flush);
 	fprintf(fp, "metrics_listen = %s\n",
 	    cfg->metrics_listen ? cfg->metrics_listen : "");
+	fprintf(fp, "metrics_max_connections = %u\n",
+	    cfg->metrics_max_connections);
 	fprintf(fp, "control_max_clients = %u\n", cfg->control_max_clients);
 	print_duration(fp, "control_timeout", cfg->control_timeout_ms);
 }

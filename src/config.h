@@ -87,6 +87,7 @@ struct config {
 	uint32_t		 usage_flush;
 
 	char			*metrics_listen; /* owned; NULL = off */
+	unsigned		 metrics_max_connections;
 	unsigned		 control_max_clients;
 	unsigned		 control_timeout_ms;
 };

@@ -571,7 +571,8 @@ main(int argc, char *argv[])
 	ds.reload.arg = &ds;
 	ds.msrc.reload = &ds.reload;
 	if (cfg.metrics_listen != NULL && (ds.metrics_http = metrics_http_new(
-	    ds.base, cfg.metrics_listen, &ds.msrc, err, sizeof(err))) == NULL) {
+	    ds.base, cfg.metrics_listen, cfg.metrics_max_connections, &ds.msrc,
+	    err, sizeof(err))) == NULL) {
 		log_errx("%s", err);
 		goto fail;
 	}

@@ -2,35 +2,63 @@
  * metrics.c: Prometheus text exposition.  See metrics.h.
  */
 #include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <event2/http.h>
+#include <event2/listener.h>
+#include <event2/util.h>
 
 #include "buf.h"
 #include "cache.h"
 #include "log.h"
 #include "lookup.h"
 #include "metrics.h"
+#include "msec.h"
 #include "refresh.h"
 #include "reload.h"
 #include "server.h"
 
-#define METRICS_HTTP_TIMEOUT	5	/* seconds per connection */
-#define METRICS_HTTP_MAX_HEADERS 4096
-#define METRICS_HTTP_MAX_BODY	0	/* GET only */
+#define METRICS_HTTP_TIMEOUT_MS	5000	/* a whole exchange */
+#define METRICS_HTTP_MAX_HEAD	4096	/* request line and header fields */
 #define METRICS_MAX_TEXT	65536
+#define METRICS_ACCEPT_PAUSE_MS	1000	/* after accept() failed */
+#define METRICS_LIMIT_LOG_GAP	60	/* seconds between "at limit" lines */
+
+struct metrics_http;
+
+struct metrics_conn {
+	struct metrics_http	*mh;		/* borrowed */
+	struct bufferevent	*bev;		/* owned */
+	struct event		*deadline;	/* owned */
+	char			*line;		/* owned; NULL until read */
+	size_t			 line_len;	/* of the request line */
+	size_t			 head_len;	/* bytes of the head so far */
+	int			 status;	/* of the answer; 0 before */
+	TAILQ_ENTRY(metrics_conn) entry;
+};
 
 struct metrics_http {
-	struct evhttp		*http;	/* owned */
-	const struct metrics_src *src;	/* borrowed */
+	struct event_base	*base;		/* borrowed */
+	const struct metrics_src *src;		/* borrowed */
+	struct evconnlistener	*evl;		/* owned */
+	struct event		*accept_timer;	/* owned: resume after EMFILE */
+	TAILQ_HEAD(, metrics_conn) conns;
+	unsigned		 nconns;
+	unsigned		 max_conns;
+	bool			 at_cap;	/* paused at max_conns */
+	time_t			 limit_logged;
 };
 
 static int	add(struct buf *, const char *, ...)
@@ -189,92 +217,298 @@ metrics_text(const struct metrics_src *src, struct buf *out)
 }
 
 static void
-metrics_on_request(struct evhttp_request *req, void *arg)
+metrics_resume(struct metrics_http *mh)
 {
-	struct metrics_http	*mh = arg;
-	struct evbuffer		*body;
-	struct buf		 text;
-
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		evhttp_send_error(req, 405, "Method Not Allowed");
-		return;
+	if (!evtimer_pending(mh->accept_timer, NULL) &&
+	    mh->nconns < mh->max_conns) {
+		mh->at_cap = false;
+		evconnlistener_enable(mh->evl);
 	}
-	buf_init(&text, METRICS_MAX_TEXT);
-	if (metrics_text(mh->src, &text) == -1 ||
-	    (body = evbuffer_new()) == NULL) {
-		buf_clear(&text);
-		evhttp_send_error(req, 500, "Internal Server Error");
-		return;
-	}
-	evbuffer_add(body, text.p, text.len);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-	evhttp_send_reply(req, 200, "OK", body);
-	evbuffer_free(body);
-	buf_clear(&text);
 }
 
 static void
-metrics_on_other(struct evhttp_request *req, void *arg)
+metrics_conn_close(struct metrics_conn *c)
 {
-	(void)arg;
-	evhttp_send_error(req, 404, "Not Found");
+	struct metrics_http	*mh = c->mh;
+
+	TAILQ_REMOVE(&mh->conns, c, entry);
+	mh->nconns--;
+	bufferevent_free(c->bev);
+	event_free(c->deadline);
+	free(c->line);
+	free(c);
+	if (mh->at_cap)
+		metrics_resume(mh);
+}
+
+/* Answer, then close once the answer has gone out. */
+static void
+metrics_reply(struct metrics_conn *c, int status, const char *reason,
+    const struct buf *body)
+{
+	struct evbuffer	*out = bufferevent_get_output(c->bev);
+
+	c->status = status;
+	bufferevent_disable(c->bev, EV_READ);
+	evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n"
+	    "Content-Type: %s\r\n"
+	    "Content-Length: %zu\r\n"
+	    "%s"
+	    "Connection: close\r\n\r\n", status, reason,
+	    body != NULL ? "text/plain; version=0.0.4; charset=utf-8" :
+	    "text/plain; charset=utf-8",
+	    body != NULL ? body->len : strlen(reason) + 1,
+	    status == 405 ? "Allow: GET\r\n" : "");
+	if (body != NULL)
+		evbuffer_add(out, body->p, body->len);
+	else
+		evbuffer_add_printf(out, "%s\n", reason);
+}
+
+/*
+ * RFC 9112, section 3:
+ *	request-line = method SP request-target SP HTTP-version
+ *	HTTP-version = "HTTP/1.0" / "HTTP/1.1"
+ * Only "GET /metrics", with or without a query, is served.
+ */
+static void
+metrics_route(struct metrics_conn *c, struct span line)
+{
+	struct span	 method, target, version;
+	struct buf	 text;
+	long		 sp;
+
+	if ((sp = span_find(line, ' ')) < 1)
+		goto bad;
+	method = span_head(line, (size_t)sp);
+	target = span_tail(line, (size_t)sp + 1);
+	if ((sp = span_find(target, ' ')) < 1)
+		goto bad;
+	version = span_tail(target, (size_t)sp + 1);
+	target = span_head(target, (size_t)sp);
+	if (!span_eq_str(version, "HTTP/1.1") &&
+	    !span_eq_str(version, "HTTP/1.0"))
+		goto bad;
+	if (!span_eq_str(method, "GET")) {
+		metrics_reply(c, 405, "Method Not Allowed", NULL);
+		return;
+	}
+	if ((sp = span_find(target, '?')) >= 0)
+		target = span_head(target, (size_t)sp);
+	if (!span_eq_str(target, "/metrics")) {
+		metrics_reply(c, 404, "Not Found", NULL);
+		return;
+	}
+	buf_init(&text, METRICS_MAX_TEXT);
+	if (metrics_text(c->mh->src, &text) == -1)
+		metrics_reply(c, 500, "Internal Server Error", NULL);
+	else
+		metrics_reply(c, 200, "OK", &text);
+	buf_clear(&text);
+	return;
+bad:
+	metrics_reply(c, 400, "Bad Request", NULL);
+}
+
+/*
+ * Read the request line and the header fields up to the empty line
+ * (their content does not matter here), then answer.  Lines end in CRLF
+ * or, leniently, LF.  A head over METRICS_HTTP_MAX_HEAD bytes is refused.
+ */
+static void
+metrics_on_read(struct bufferevent *bev, void *arg)
+{
+	struct metrics_conn	*c = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	char			*line;
+	size_t			 len;
+
+	/* head_len <= METRICS_HTTP_MAX_HEAD while no answer is out. */
+	while (c->status == 0) {
+		line = evbuffer_readln(in, &len, EVBUFFER_EOL_CRLF);
+		if (line == NULL) {
+			if (evbuffer_get_length(in) >
+			    METRICS_HTTP_MAX_HEAD - c->head_len)
+				metrics_reply(c, 431, "Request Header Fields "
+				    "Too Large", NULL);
+			return;
+		}
+		if (len + 2 > METRICS_HTTP_MAX_HEAD - c->head_len) {
+			metrics_reply(c, 431, "Request Header Fields Too "
+			    "Large", NULL);
+			free(line);
+			return;
+		}
+		c->head_len += len + 2;
+		if (c->line == NULL && len == 0)
+			metrics_reply(c, 400, "Bad Request", NULL);
+		else if (c->line == NULL) {
+			c->line = line;
+			c->line_len = len;
+			line = NULL;
+		} else if (len == 0)
+			metrics_route(c, span_make(c->line, c->line_len));
+		free(line);
+	}
+}
+
+/* The answer is out: done. */
+static void
+metrics_on_write(struct bufferevent *bev, void *arg)
+{
+	struct metrics_conn	*c = arg;
+
+	if (c->status != 0 &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		metrics_conn_close(c);
+}
+
+static void
+metrics_on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct metrics_conn	*c = arg;
+
+	/* A client may close its side once it has asked. */
+	if ((what & BEV_EVENT_EOF) && c->status != 0 &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+		return;
+	metrics_conn_close(c);
+}
+
+/* However slowly the client sends or reads, the exchange ends here. */
+static void
+metrics_on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	metrics_conn_close(arg);
+}
+
+/*
+ * At the cap, stop accepting (libevent's listener accepts nothing more
+ * in this round once disabled): further clients wait in the kernel's
+ * backlog, holding none of our descriptors.
+ */
+static void
+metrics_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct metrics_http	*mh = arg;
+	struct metrics_conn	*c;
+	struct timeval		 tv = msec_tv(METRICS_HTTP_TIMEOUT_MS);
+	time_t			 now;
+
+	(void)sa;
+	(void)salen;
+	c = xcalloc(1, sizeof(*c));
+	c->mh = mh;
+	if ((c->deadline = evtimer_new(mh->base, metrics_on_deadline,
+	    c)) == NULL || (c->bev = bufferevent_socket_new(mh->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		log_warnx("metrics: out of memory for a connection");
+		if (c->deadline != NULL)
+			event_free(c->deadline);
+		evutil_closesocket(fd);
+		free(c);
+		return;
+	}
+	bufferevent_setcb(c->bev, metrics_on_read, metrics_on_write,
+	    metrics_on_event, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0,
+	    METRICS_HTTP_MAX_HEAD + 1);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	evtimer_add(c->deadline, &tv);
+	TAILQ_INSERT_TAIL(&mh->conns, c, entry);
+	if (++mh->nconns < mh->max_conns)
+		return;
+	evconnlistener_disable(evl);
+	mh->at_cap = true;
+	now = time(NULL);
+	if (now - mh->limit_logged >= METRICS_LIMIT_LOG_GAP) {
+		log_info("metrics connections at limit max=%u", mh->max_conns);
+		mh->limit_logged = now;
+	}
+}
+
+static void
+metrics_on_accept_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	metrics_resume(arg);
+}
+
+/*
+ * accept() failed, most likely for want of descriptors (EMFILE): a
+ * listener left on would fail again at once, so rest for a moment.
+ */
+static void
+metrics_on_accept_error(struct evconnlistener *evl, void *arg)
+{
+	struct metrics_http	*mh = arg;
+	struct timeval		 tv = msec_tv(METRICS_ACCEPT_PAUSE_MS);
+	int			 err = EVUTIL_SOCKET_ERROR();
+
+	evconnlistener_disable(evl);
+	if (!evtimer_pending(mh->accept_timer, NULL))
+		log_warnx("metrics accept failed: %s; pausing %d ms",
+		    strerror(err), METRICS_ACCEPT_PAUSE_MS);
+	evtimer_add(mh->accept_timer, &tv);
 }
 
 struct metrics_http *
 metrics_http_new(struct event_base *base, const char *addr,
-    const struct metrics_src *src, char *err, size_t errlen)
+    unsigned max_conns, const struct metrics_src *src, char *err,
+    size_t errlen)
 {
 	struct metrics_http	*mh;
-	char			 host[64];
-	const char		*colon = strrchr(addr, ':');
-	size_t			 hlen;
-	long			 port;
+	struct sockaddr_storage	 ss;
+	int			 sslen = sizeof(ss);
 
-	if (colon == NULL || (port = strtol(colon + 1, NULL, 10)) <= 0 ||
-	    port > 65535) {
+	memset(&ss, 0, sizeof(ss));
+	if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss,
+	    &sslen) == -1) {
 		snprintf(err, errlen, "metrics_listen %s: expected ADDR:PORT",
 		    addr);
 		return NULL;
 	}
-	hlen = (size_t)(colon - addr);
-	if (hlen >= 2 && addr[0] == '[' && addr[hlen - 1] == ']') {
-		addr++;
-		hlen -= 2;
-	}
-	if (hlen == 0 || hlen >= sizeof(host)) {
-		snprintf(err, errlen, "metrics_listen: bad address");
-		return NULL;
-	}
-	memcpy(host, addr, hlen);
-	host[hlen] = '\0';
 	mh = xcalloc(1, sizeof(*mh));
+	mh->base = base;
 	mh->src = src;
-	if ((mh->http = evhttp_new(base)) == NULL) {
-		snprintf(err, errlen, "metrics: evhttp_new failed");
-		free(mh);
-		return NULL;
-	}
-	evhttp_set_timeout(mh->http, METRICS_HTTP_TIMEOUT);
-	evhttp_set_max_headers_size(mh->http, METRICS_HTTP_MAX_HEADERS);
-	evhttp_set_max_body_size(mh->http, METRICS_HTTP_MAX_BODY);
-	evhttp_set_allowed_methods(mh->http, EVHTTP_REQ_GET);
-	evhttp_set_cb(mh->http, "/metrics", metrics_on_request, mh);
-	evhttp_set_gencb(mh->http, metrics_on_other, mh);
-	if (evhttp_bind_socket(mh->http, host, (uint16_t)port) == -1) {
-		snprintf(err, errlen, "metrics_listen %s:%ld: cannot bind",
-		    host, port);
+	mh->max_conns = max_conns;
+	TAILQ_INIT(&mh->conns);
+	if ((mh->accept_timer = evtimer_new(base, metrics_on_accept_timer,
+	    mh)) == NULL) {
+		snprintf(err, errlen, "metrics: evtimer_new failed");
 		metrics_http_free(mh);
 		return NULL;
 	}
+	mh->evl = evconnlistener_new_bind(base, metrics_on_accept, mh,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE,
+	    -1, (struct sockaddr *)&ss, sslen);
+	if (mh->evl == NULL) {
+		snprintf(err, errlen, "metrics_listen %s: cannot bind: %s",
+		    addr, strerror(errno));
+		metrics_http_free(mh);
+		return NULL;
+	}
+	evconnlistener_set_error_cb(mh->evl, metrics_on_accept_error);
 	return mh;
 }
 
 void
 metrics_http_free(struct metrics_http *mh)
 {
+	struct metrics_conn	*c;
+
 	if (mh == NULL)
 		return;
-	evhttp_free(mh->http);
+	mh->at_cap = false;
+	while ((c = TAILQ_FIRST(&mh->conns)) != NULL)
+		metrics_conn_close(c);
+	if (mh->evl != NULL)
+		evconnlistener_free(mh->evl);
+	if (mh->accept_timer != NULL)
+		event_free(mh->accept_timer);
 	free(mh);
 }

@@ -119,6 +119,13 @@ assert_eq "$(ctl metrics | grep -c '^# TYPE')" \
     "$(grep -c '^# TYPE' <<<"$m")" "mta-stsctl metrics: same families"
 assert_eq "$(world_curl -o /dev/null -w '%{http_code}' \
     http://127.0.0.1:9461/other)" 404 "other paths: 404"
+assert_eq "$(world_curl -o /dev/null -w '%{http_code}' -X POST \
+    http://127.0.0.1:9461/metrics)" 405 "other methods: 405"
+assert_eq "$(world_curl -o /dev/null -w '%{http_code}' \
+    -H "X-Big: $(head -c 5000 /dev/zero | tr '\0' a)" \
+    http://127.0.0.1:9461/metrics)" 431 "a request head over 4 KiB: 431"
+assert_eq "$(world_curl -0 -o /dev/null -w '%{http_code}' \
+    'http://127.0.0.1:9461/metrics?x=1')" 200 "HTTP/1.0, with a query: 200"
 
 # One daemon per control socket; a stale socket is replaced.
 rc=0

@@ -103,6 +103,8 @@ static const struct bad_case bad_cases[] = {
 	    ":1: cache_map_size: size out of range" },
 	{ "number leading zero", "dns_tries = 02\n",
 	    ":1: dns_tries: expected a number" },
+	{ "no metrics connections", "metrics_max_connections = 0\n",
+	    ":1: metrics_max_connections: number out of range" },
 	{ "unit without digits", "dns_timeout = ms\n",
 	    ":1: dns_timeout: expected a duration" },
 	{ "per-uid zero", "max_connections_per_uid = 0\n",
@@ -135,6 +137,8 @@ static const struct edge_case edge_cases[] = {
 	    "unused_after = 315360000s\n" },
 	{ "max connections", "max_connections = 1000000\n",
 	    "max_connections = 1000000\n" },
+	{ "metrics connections", "metrics_max_connections = 1000\n",
+	    "metrics_max_connections = 1000\n" },
 };
 
 START_TEST(test_edge_table)
