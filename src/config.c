@@ -116,10 +116,11 @@ static const struct config_key config_keys[] = {
 	{ "usage_flush", CONFIG_T_SECONDS, OFF(usage_flush), 1, DAY_S, 0 },
 	{ "metrics_listen", CONFIG_T_OPT_ADDR, OFF(metrics_listen), 0, 0,
 	    RESTART },
+	/* These two are sized into the descriptor budget at start. */
 	{ "metrics_max_connections", CONFIG_T_UINT,
 	    OFF(metrics_max_connections), 1, 1000, RESTART },
 	{ "control_max_clients", CONFIG_T_UINT, OFF(control_max_clients),
-	    1, 1000, 0 },
+	    1, 1000, RESTART },
 	{ "control_timeout", CONFIG_T_DURATION, OFF(control_timeout_ms),
 	    100, 600000, 0 },
 };

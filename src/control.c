@@ -48,6 +48,7 @@
 /* Supplementary groups read without allocating; more take the heap. */
 #define CONTROL_PEER_GROUPS	64
 #define CONTROL_REFUSED_WINDOW	10	/* seconds per refusal log line */
+#define CONTROL_ACCEPT_PAUSE_MS	1000	/* after accept() failed */
 
 struct ctl_refresh;
 
@@ -90,11 +91,13 @@ struct control {
 	char			*path;		/* owned */
 	uid_t			 uid;		/* the daemon's */
 	gid_t			 gid;		/* control_group, at start */
+	unsigned		 max_clients;	/* sized into the fd budget */
 	TAILQ_HEAD(, ctl_conn)	 conns;
 	size_t			 nconns;
 	LIST_HEAD(, ctl_refresh) refreshes;	/* in flight */
 	uint64_t		 next_id;
-	bool			 paused;
+	bool			 paused;	/* at max_clients */
+	struct event		*accept_timer;	/* owned: resume after EMFILE */
 	struct event		*refused_timer;	/* owned: ends a quiet window */
 	bool			 refused_quiet;	/* a refusal was logged */
 	uint64_t		 refused_suppressed;
@@ -757,10 +760,40 @@ ctl_close(struct ctl_conn *c)
 	ctl->nconns--;
 	bufferevent_free(c->bev);
 	free(c);
-	if (ctl->paused && ctl->nconns < ctl->cfg->control_max_clients) {
-		evconnlistener_enable(ctl->evl);
+	if (ctl->paused && ctl->nconns < ctl->max_clients) {
 		ctl->paused = false;
+		if (!evtimer_pending(ctl->accept_timer, NULL))
+			evconnlistener_enable(ctl->evl);
 	}
+}
+
+static void
+ctl_on_accept_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct control	*ctl = arg;
+
+	(void)fd;
+	(void)what;
+	if (!ctl->paused)
+		evconnlistener_enable(ctl->evl);
+}
+
+/*
+ * accept() failed, most likely for want of descriptors (EMFILE): a
+ * listener left on would fail again at once, so rest for a moment.
+ */
+static void
+ctl_on_accept_error(struct evconnlistener *evl, void *arg)
+{
+	struct control	*ctl = arg;
+	struct timeval	 tv = msec_tv(CONTROL_ACCEPT_PAUSE_MS);
+	int		 err = EVUTIL_SOCKET_ERROR();
+
+	evconnlistener_disable(evl);
+	if (!evtimer_pending(ctl->accept_timer, NULL))
+		log_warnx("control accept failed: %s; pausing %d ms",
+		    strerror(err), CONTROL_ACCEPT_PAUSE_MS);
+	evtimer_add(ctl->accept_timer, &tv);
 }
 
 static void
@@ -800,7 +833,8 @@ ctl_on_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	ctl->nconns++;
 	log_debug("control open conn=%" PRIu64 " uid=%u pid=%d", c->id,
 	    (unsigned)c->uid, (int)c->pid);
-	if (ctl->nconns >= ctl->cfg->control_max_clients) {
+	/* libevent accepts no further connection once this disables. */
+	if (ctl->nconns >= ctl->max_clients) {
 		evconnlistener_disable(ctl->evl);
 		ctl->paused = true;
 	}
@@ -886,6 +920,7 @@ control_new(struct event_base *base, const struct config *cfg, uid_t uid,
 	ctl->cfg = cfg;
 	ctl->uid = uid;
 	ctl->gid = gid;
+	ctl->max_clients = cfg->control_max_clients;
 	ctl->path = xstrdup(path);
 	TAILQ_INIT(&ctl->conns);
 	LIST_INIT(&ctl->refreshes);
@@ -901,7 +936,10 @@ control_new(struct event_base *base, const struct config *cfg, uid_t uid,
 		free(ctl);
 		return NULL;
 	}
-	if ((ctl->refused_timer = evtimer_new(base, ctl_on_refused_timer,
+	evconnlistener_set_error_cb(ctl->evl, ctl_on_accept_error);
+	if ((ctl->accept_timer = evtimer_new(base, ctl_on_accept_timer,
+	    ctl)) == NULL ||
+	    (ctl->refused_timer = evtimer_new(base, ctl_on_refused_timer,
 	    ctl)) == NULL) {
 		snprintf(err, errlen, "control_socket %s: evtimer_new failed",
 		    path);
@@ -928,6 +966,7 @@ control_free(struct control *ctl)
 
 	if (ctl == NULL)
 		return;
+	ctl->paused = false;	/* no resuming on the way out */
 	while ((c = TAILQ_FIRST(&ctl->conns)) != NULL)
 		ctl_close(c);
 	/* Their lookups are freed with the engine, which never calls back. */
@@ -935,6 +974,8 @@ control_free(struct control *ctl)
 		LIST_REMOVE(r, entry);
 		free(r);
 	}
+	if (ctl->accept_timer != NULL)
+		event_free(ctl->accept_timer);
 	if (ctl->refused_timer != NULL) {
 		if (ctl->refused_suppressed > 0)
 			log_info("control refused suppressed=%" PRIu64,

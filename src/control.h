@@ -33,8 +33,9 @@
  *
  * Clients have an idle timeout, suspended while the daemon works on
  * their command (a dump, a refresh, whose lookup has timeouts of its
- * own), and a cap on their number; nothing a client does can block
- * the socketmap service.
+ * own), and a cap on their number (control_max_clients, fixed at start
+ * as it is part of the descriptor budget); nothing a client does can
+ * block the socketmap service.
  */
 #ifndef MTASTSD_CONTROL_H
 #define MTASTSD_CONTROL_H

@@ -104,8 +104,10 @@ limits_setup(const struct config *cfg)
 		if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 			fatal("getrlimit");
 	}
+	/* Control and metrics clients have caps of their own to fit in. */
 	reserve = MAIN_FD_RESERVE + (rlim_t)cfg->max_lookups +
-	    (rlim_t)cfg->max_rechecks;
+	    (rlim_t)cfg->max_rechecks + (rlim_t)cfg->control_max_clients +
+	    (cfg->metrics_listen != NULL ? cfg->metrics_max_connections : 0);
 	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > UINT_MAX)
 		avail = UINT_MAX;
 	else if (rl.rlim_cur > reserve + MAIN_MIN_CONNS)

@@ -30,6 +30,9 @@ MTA_STSD=$WORLD/limited-mta-stsd world_daemon_start \
     "metrics_listen = 127.0.0.1:9461" "max_lookups = 32" "max_rechecks = 16"
 assert_eq "$(awk '/Max open files/ { print $4 }' \
     "/proc/$WORLD_DAEMON_PID/limits")" 256 "daemon runs at 256 descriptors"
+# 256 - (64 kept back + 32 lookups + 16 re-checks + 16 control + 16 metrics)
+assert_match "$(grep -o 'started .*' "$WORLD/daemon.log")" "max_connections=112 " \
+    "socketmap connections leave room for control and metrics clients"
 
 FLOOD=300
 world_bg flood "$WORLD_PYTHON" -c "

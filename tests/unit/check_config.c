@@ -329,6 +329,9 @@ static const struct merge_case merge_cases[] = {
 	    "ca_file", "user" },
 	{ "restart cleared", "metrics_listen = 127.0.0.1:9\n", "", "",
 	    "metrics_listen" },
+	{ "restart client caps", "", "control_max_clients = 4\n"
+	    "metrics_max_connections = 4\n", "",
+	    "metrics_max_connections,control_max_clients" },
 	{ "mixed", "cache_dir = /a\nmap_name = a\n",
 	    "cache_dir = /b\nmap_name = b\ncache_map_size = 2G\n",
 	    "map_name", "cache_dir,cache_map_size" },
