@@ -313,6 +313,20 @@ lookup_keep(struct lookup *lk, const char *text, int64_t now)
 }
 
 /*
+ * A check failed: keep its reason (printable, cut) in text (of
+ * CACHE_MAX_FAILURE + 1 bytes) for the record and the summary, and drop
+ * a cached copy that has expired meanwhile.
+ */
+static void
+lookup_fail_begin(struct lookup *lk, const char *reason, char *text,
+    int64_t now)
+{
+	copy_reason(text, CACHE_MAX_FAILURE + 1, reason);
+	lookup_summary(lk, "failed: %s", text);
+	lookup_check_expiry(lk, now);
+}
+
+/*
  * The TXT lookup failed (SERVFAIL, timeout, refused, malformed): ask
  * again after a short back-off, never the fetch back-off (rule 1).  A
  * valid cached policy is kept; without one the failure is remembered
@@ -327,9 +341,7 @@ lookup_txt_failed(struct lookup *lk, const char *reason)
 	int64_t			 now = lookup_now();
 	char			 text[CACHE_MAX_FAILURE + 1];
 
-	copy_reason(text, sizeof(text), reason);
-	lookup_summary(lk, "failed: %s", text);
-	lookup_check_expiry(lk, now);
+	lookup_fail_begin(lk, reason, text, now);
 	if (lk->have_cached) {
 		rec->txt_state = CACHE_TXT_FAILED;
 		if (rec->txt_failures < UINT32_MAX)
@@ -362,9 +374,7 @@ lookup_fetch_failed(struct lookup *lk, const char *reason)
 	int64_t			 now = lookup_now();
 	char			 text[CACHE_MAX_FAILURE + 1];
 
-	copy_reason(text, sizeof(text), reason);
-	lookup_summary(lk, "failed: %s", text);
-	lookup_check_expiry(lk, now);
+	lookup_fail_begin(lk, reason, text, now);
 	if (lk->have_cached) {
 		rec->txt_state = CACHE_TXT_OK;
 		rec->txt_failures = 0;
