@@ -16,7 +16,9 @@
 
 #include "buf.h"
 #include "config.h"
+#include "fetch.h"
 #include "log.h"
+#include "resolver.h"
 
 enum config_type {
 	CONFIG_T_STRING,	/* non-empty word without spaces */
@@ -69,9 +71,11 @@ static const struct config_key config_keys[] = {
 	{ "group", CONFIG_T_OPT_NAME, OFF(group), 0, 0, RESTART },
 	{ "log_level", CONFIG_T_LOGLEVEL, OFF(log_level), 0, 0, 0 },
 	{ "dns_servers", CONFIG_T_SERVERS, OFF(dns_servers), 0, 0, RESTART },
-	{ "dns_timeout", CONFIG_T_DURATION, OFF(dns_timeout_ms), 100, 30000,
+	/* The resolver's own limits: what it refuses, the file does too. */
+	{ "dns_timeout", CONFIG_T_DURATION, OFF(dns_timeout_ms),
+	    RESOLVER_MIN_TIMEOUT_MS, RESOLVER_MAX_TIMEOUT_MS, RESTART },
+	{ "dns_tries", CONFIG_T_UINT, OFF(dns_tries), 1, RESOLVER_MAX_TRIES,
 	    RESTART },
-	{ "dns_tries", CONFIG_T_UINT, OFF(dns_tries), 1, 10, RESTART },
 	{ "http_connect_timeout", CONFIG_T_DURATION,
 	    OFF(http_connect_timeout_ms), 100, 120000, 0 },
 	{ "http_timeout", CONFIG_T_DURATION, OFF(http_timeout_ms),
@@ -559,10 +563,10 @@ config_init(struct config *cfg)
 	 * the servers doubles it; with one server 3.5 s + 7 s = 10.5 s
 	 * worst case, and an answer arriving after 3 s is still used.
 	 */
-	cfg->dns_timeout_ms = 3500;
-	cfg->dns_tries = 2;
-	cfg->http_connect_timeout_ms = 10000;
-	cfg->http_timeout_ms = 60000;
+	cfg->dns_timeout_ms = RESOLVER_DEFAULT_TIMEOUT_MS;
+	cfg->dns_tries = RESOLVER_DEFAULT_TRIES;
+	cfg->http_connect_timeout_ms = FETCH_DEFAULT_CONNECT_TIMEOUT_MS;
+	cfg->http_timeout_ms = FETCH_DEFAULT_TOTAL_TIMEOUT_MS;
 	cfg->query_wait_ms = 10000;
 	/*
 	 * Postfix closes a connection itself after 10 s idle and after

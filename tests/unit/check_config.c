@@ -42,6 +42,9 @@ static const struct bad_case bad_cases[] = {
 	    "out of range" },
 	{ "number", "dns_tries = two\n", ":1: dns_tries: expected a number" },
 	{ "number range", "dns_tries = 11\n", ":1: dns_tries: number out" },
+	/* Regression: 6..10 passed -n, then resolver_new() refused them. */
+	{ "dns_tries above the resolver's limit", "dns_tries = 6\n",
+	    ":1: dns_tries: number out" },
 	{ "relative path", "cache_dir = var/lib\n", ":1: cache_dir: expected "
 	    "an absolute path" },
 	{ "bad listen", "listen = localhost:8461\n", ":1: listen: bad IPv4" },
@@ -139,6 +142,8 @@ static const struct edge_case edge_cases[] = {
 	    "max_connections = 1000000\n" },
 	{ "metrics connections", "metrics_max_connections = 1000\n",
 	    "metrics_max_connections = 1000\n" },
+	{ "dns_tries at the resolver's limit", "dns_tries = 5\n",
+	    "dns_tries = 5\n" },
 };
 
 START_TEST(test_edge_table)
