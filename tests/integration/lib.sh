@@ -149,6 +149,19 @@ world_dig() {
 
 # --- world life cycle ------------------------------------------------------
 
+# world_need_tools TOOL...: skip the script (exit 77, which automake
+# reports as SKIP, never as a pass) and say why when a tool it needs
+# beyond the world's own is missing (README lists the test packages).
+world_need_tools() {
+	local t
+	for t in "$@"; do
+		if ! command -v "$t" >/dev/null; then
+			echo "SKIP: $0 needs $t (see README, test dependencies)" >&2
+			exit 77
+		fi
+	done
+}
+
 # world_init [TAG]: namespace, directories, CA, trap.
 world_init() {
 	local tag=${1:-$(basename "$0" .sh)} c

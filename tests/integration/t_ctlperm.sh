@@ -16,6 +16,7 @@ set -euo pipefail
 command -v strace >/dev/null ||
     { echo "SKIP: strace is not installed" >&2; exit 77; }
 
+world_need_tools strace
 world_init
 # The namespace's own group file (ip netns exec binds it over /etc/group):
 # control_group "mtsctl", with nobody listed as a member.

@@ -10,6 +10,7 @@ set -euo pipefail
 : "${MTA_STSCTL:=$top_builddir/src/mta-stsctl}"
 BIN=${MTA_STSD:-$top_builddir/src/mta-stsd}
 
+world_need_tools mdb_copy
 world_init
 T0=$(date +%s)
 P=$WORLD/policies

@@ -7,6 +7,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+world_need_tools mdb_dump
 world_init
 P=$WORLD/policies
 mkdir -p "$P"

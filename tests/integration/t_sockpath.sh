@@ -16,6 +16,7 @@ BIN=${MTA_STSD:-$top_builddir/src/mta-stsd}
 command -v strace >/dev/null ||
     { echo "SKIP: strace is not installed" >&2; exit 77; }
 
+world_need_tools strace
 world_init
 chmod 0711 "$WORLD"
 chmod -R a+rX "$WORLD/pki"
