@@ -196,6 +196,24 @@ seed_cache(const struct seed *s)
 	cache_record_clear(&r);
 }
 
+/*
+ * Seed as s says, but with only left seconds of validity (the seeds are
+ * fetched 1000 s before T0 with max_age 86400); ttl 0 keeps the seed's.
+ */
+static void
+seed_expiring(const struct seed *s, int64_t left, uint32_t ttl)
+{
+	struct cache_record	r;
+
+	seed_cache(s);
+	ck_assert(fake_cache_peek(DOM, &r));
+	r.fetched = T0 - 86400 + left;
+	if (ttl != 0)
+		r.txt_ttl = ttl;
+	ck_assert(cache_put(fake_cache(), DOM, &r) == 0);
+	cache_record_clear(&r);
+}
+
 static void
 world(enum resolver_status st, const char *id, uint32_t ttl,
     enum fetch_status fetch)
@@ -487,12 +505,7 @@ START_TEST(test_expires_during_lookup)
 	struct cache_record	r;
 	struct answer		a;
 
-	seed_cache(&s);
-	/* Seeded as fetched 1000 s ago: 85400 s left.  Make it 5 s. */
-	ck_assert(fake_cache_peek(DOM, &r));
-	r.fetched = T0 - 86400 + 5;
-	ck_assert(cache_put(fake_cache(), DOM, &r) == 0);
-	cache_record_clear(&r);
+	seed_expiring(&s, 5, 0);
 	world(RESOLVER_SERVFAIL, NULL, 0, FETCH_OK);
 	fake_hold(true);
 	query(DOM, &a);
@@ -516,14 +529,9 @@ END_TEST
 START_TEST(test_expires_before_wait_timeout)
 {
 	struct seed		s = OK_DUE;
-	struct cache_record	r;
 	struct answer		a;
 
-	seed_cache(&s);
-	ck_assert(fake_cache_peek(DOM, &r));
-	r.fetched = T0 - 86400 + 5;
-	ck_assert(cache_put(fake_cache(), DOM, &r) == 0);
-	cache_record_clear(&r);
+	seed_expiring(&s, 5, 0);
 	world(RESOLVER_OK, "old", 600, FETCH_OK);
 	fake_hold(true);
 	query(DOM, &a);
@@ -777,7 +785,6 @@ END_TEST
 START_TEST(test_hot_replies)
 {
 	static const struct seed	s = VALID(CACHE_TXT_OK, 0, 10, 300);
-	struct cache_record		r;
 	struct answer			a;
 
 	seed_cache(&s);
@@ -814,12 +821,7 @@ START_TEST(test_hot_replies)
 	/* Never past the policy's expiry. */
 	fake_world_reset(base, T0);
 	lookup_flush(le, NULL);
-	seed_cache(&s);
-	ck_assert(fake_cache_peek(DOM, &r));
-	r.fetched = T0 - 86400 + 5;		/* 5 s left */
-	r.txt_ttl = 3600;
-	ck_assert(cache_put(fake_cache(), DOM, &r) == 0);
-	cache_record_clear(&r);
+	seed_expiring(&s, 5, 3600);
 	world(RESOLVER_SERVFAIL, NULL, 0, FETCH_OK);
 	query(DOM, &a);
 	wait_answer("hot-before-expiry", &a);
