@@ -150,6 +150,17 @@ expect_answer(const char *name, const struct answer *a, const char *want)
 	    got, w);
 }
 
+/* Query DOM, wait for the answer and check it is want (NULL: NOTFOUND). */
+static void
+ask(const char *name, const char *want)
+{
+	struct answer	a;
+
+	query(DOM, &a);
+	wait_answer(name, &a);
+	expect_answer(name, &a, want);
+}
+
 struct seed {
 	int			 cached;	/* 0 none, 1 valid, 2 expired */
 	enum cache_txt_state	 state;
@@ -449,9 +460,7 @@ START_TEST(test_failing_answers_at_once)
 	    "case swr: got id %s state %s, want new ok", r.id,
 	    cache_txt_state_name(r.txt_state));
 	cache_record_clear(&r);
-	query(DOM, &a);
-	wait_answer("swr-after", &a);
-	expect_answer("swr-after", &a, NEW_REPLY);
+	ask("swr-after", NEW_REPLY);
 }
 END_TEST
 
@@ -614,27 +623,18 @@ END_TEST
 START_TEST(test_new_id_after_failed_fetch)
 {
 	static const struct seed	s = OK_DUE;
-	struct answer			a;
 
 	seed_cache(&s);
 	world(RESOLVER_OK, "broken", 30, FETCH_HTTP_STATUS);
-	query(DOM, &a);
-	wait_answer("owner-broken", &a);
-	expect_answer("owner-broken", &a, OLD_REPLY);
+	ask("owner-broken", OLD_REPLY);
 	world(RESOLVER_OK, "fixed", 30, FETCH_OK);
 	fake_clock_advance(29);
-	query(DOM, &a);
-	wait_answer("owner-within-ttl", &a);
-	expect_answer("owner-within-ttl", &a, OLD_REPLY);
+	ask("owner-within-ttl", OLD_REPLY);
 	fake_clock_advance(2);		/* TTL + 1 s */
 	/* After a failure: answered at once, re-checked behind it. */
-	query(DOM, &a);
-	wait_answer("owner-recheck", &a);
-	expect_answer("owner-recheck", &a, OLD_REPLY);
+	ask("owner-recheck", OLD_REPLY);
 	settle("owner-recheck");
-	query(DOM, &a);
-	wait_answer("owner-fixed", &a);
-	expect_answer("owner-fixed", &a, NEW_REPLY);
+	ask("owner-fixed", NEW_REPLY);
 	ck_assert_msg(cfg.retry_min > 31, "retry_min %u: the test needs it "
 	    "longer than the TTL", cfg.retry_min);
 }
@@ -750,28 +750,21 @@ START_TEST(test_max_age_zero)
 {
 	struct fake_domain	*d;
 	struct cache_record	 r;
-	struct answer		 a;
 
 	world(RESOLVER_OK, "z", 30, FETCH_OK);
 	d = fake_domain(DOM);
 	d->body = "version: STSv1\r\nmode: enforce\r\nmx: mx.new.test\r\n"
 	    "max_age: 0\r\n";
-	query(DOM, &a);
-	wait_answer("max-age-0", &a);
-	expect_answer("max-age-0", &a, NEW_REPLY);
+	ask("max-age-0", NEW_REPLY);
 	ck_assert_msg(!fake_cache_peek(DOM, &r), "case max-age-0: got a "
 	    "cached record, want none");
 	cache_record_clear(&r);
 	fake_clock_advance(29);
-	query(DOM, &a);
-	wait_answer("max-age-0-again", &a);
-	expect_answer("max-age-0-again", &a, NEW_REPLY);
+	ask("max-age-0-again", NEW_REPLY);
 	ck_assert_msg(d->fetches == 1 && d->txt_queries == 1, "case "
 	    "max-age-0-again: got %u fetches, want 1", d->fetches);
 	fake_clock_advance(2);
-	query(DOM, &a);
-	wait_answer("max-age-0-later", &a);
-	expect_answer("max-age-0-later", &a, NEW_REPLY);
+	ask("max-age-0-later", NEW_REPLY);
 	ck_assert_msg(d->fetches == 2, "case max-age-0-later: got %u "
 	    "fetches, want 2", d->fetches);
 }
@@ -785,37 +778,26 @@ END_TEST
 START_TEST(test_hot_replies)
 {
 	static const struct seed	s = VALID(CACHE_TXT_OK, 0, 10, 300);
-	struct answer			a;
 
 	seed_cache(&s);
 	world(RESOLVER_OK, "old", 300, FETCH_OK);
-	query(DOM, &a);
-	wait_answer("hot-first", &a);
-	expect_answer("hot-first", &a, OLD_REPLY);
+	ask("hot-first", OLD_REPLY);
 	fake_cache_fail_get(true);
-	query(DOM, &a);
-	wait_answer("hot-no-cache-read", &a);
-	expect_answer("hot-no-cache-read", &a, OLD_REPLY);
+	ask("hot-no-cache-read", OLD_REPLY);
 	fake_cache_fail_get(false);
 
 	/* Past the re-check (TTL 300 s from 10 s ago): asked again. */
 	fake_clock_advance(291);
 	world(RESOLVER_OK, "new", 300, FETCH_OK);
-	query(DOM, &a);
-	wait_answer("hot-recheck", &a);
-	expect_answer("hot-recheck", &a, NEW_REPLY);
+	ask("hot-recheck", NEW_REPLY);
 	settle("hot-recheck");
 
 	/* A flush drops it. */
-	query(DOM, &a);
-	wait_answer("hot-new", &a);
-	expect_answer("hot-new", &a, NEW_REPLY);
+	ask("hot-new", NEW_REPLY);
 	ck_assert(cache_delete(fake_cache(), DOM) == 0);
 	lookup_flush(le, DOM);
 	world(RESOLVER_SERVFAIL, NULL, 0, FETCH_OK);
-	query(DOM, &a);
-	wait_answer("hot-flushed", &a);
-	expect_answer("hot-flushed", &a, NULL);
+	ask("hot-flushed", NULL);
 	settle("hot-flushed");
 
 	/* Never past the policy's expiry. */
@@ -823,13 +805,9 @@ START_TEST(test_hot_replies)
 	lookup_flush(le, NULL);
 	seed_expiring(&s, 5, 3600);
 	world(RESOLVER_SERVFAIL, NULL, 0, FETCH_OK);
-	query(DOM, &a);
-	wait_answer("hot-before-expiry", &a);
-	expect_answer("hot-before-expiry", &a, OLD_REPLY);
+	ask("hot-before-expiry", OLD_REPLY);
 	fake_clock_advance(6);
-	query(DOM, &a);
-	wait_answer("hot-after-expiry", &a);
-	expect_answer("hot-after-expiry", &a, NULL);
+	ask("hot-after-expiry", NULL);
 	settle("hot-after-expiry");
 }
 END_TEST
