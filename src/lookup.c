@@ -370,7 +370,6 @@ lookup_fetch_failed(struct lookup *lk, const char *reason)
 	struct lookup_engine	*le = lk->engine;
 	struct cache_record	*rec = &lk->cached;
 	struct memo_entry	*me;
-	uint32_t		 ttl;
 	int64_t			 now = lookup_now();
 	char			 text[CACHE_MAX_FAILURE + 1];
 
@@ -402,9 +401,7 @@ lookup_fetch_failed(struct lookup *lk, const char *reason)
 	memcpy(me->failed_id, lk->txt.id, lk->txt.id_len + 1);
 	me->retry_at = schedule_retry_at(&le->sc, now, me->failures,
 	    lookup_random(le));
-	ttl = schedule_txt_ttl(&le->sc, lk->txt_ttl);
-	me->until = now + (ttl < le->cfg->failure_ttl ? ttl :
-	    le->cfg->failure_ttl);
+	me->until = now + schedule_memo_ttl(&le->sc, lk->txt_ttl);
 	lookup_finish(lk, REPLY_FAILED, NULL);
 }
 
@@ -420,7 +417,6 @@ lookup_once(struct lookup *lk, const struct sts_policy *pol, int64_t now)
 {
 	struct lookup_engine	*le = lk->engine;
 	struct memo_entry	*me;
-	uint32_t		 ttl = schedule_txt_ttl(&le->sc, lk->txt_ttl);
 
 	hotreply_del(le->hot, lk->domain);
 	if (cache_delete(le->cache, lk->domain) == -1)
@@ -436,8 +432,7 @@ lookup_once(struct lookup *lk, const struct sts_policy *pol, int64_t now)
 	me->txt_failures = 0;
 	me->failures = 0;
 	me->failed_id[0] = '\0';
-	me->until = now + (ttl < le->cfg->failure_ttl ? ttl :
-	    le->cfg->failure_ttl);
+	me->until = now + schedule_memo_ttl(&le->sc, lk->txt_ttl);
 }
 
 static void
@@ -642,7 +637,6 @@ lookup_backoff(struct lookup *lk, int64_t now)
 	struct lookup_engine	*le = lk->engine;
 	struct cache_record	*rec = &lk->cached;
 	struct memo_entry	*me;
-	uint32_t		 ttl;
 
 	if (lk->have_cached) {
 		rec->txt_state = CACHE_TXT_OK;
@@ -653,9 +647,7 @@ lookup_backoff(struct lookup *lk, int64_t now)
 		return;
 	}
 	if ((me = memo_get(le->neg, lk->domain)) != NULL) {
-		ttl = schedule_txt_ttl(&le->sc, lk->txt_ttl);
-		me->until = now + (ttl < le->cfg->failure_ttl ? ttl :
-		    le->cfg->failure_ttl);
+		me->until = now + schedule_memo_ttl(&le->sc, lk->txt_ttl);
 	}
 	lookup_finish(lk, REPLY_FAILED, NULL);
 }

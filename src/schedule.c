@@ -56,6 +56,13 @@ schedule_txt_retry(const struct schedule_config *sc, uint32_t n)
 	return delay < 1 ? 1 : delay;
 }
 
+uint32_t
+schedule_memo_ttl(const struct schedule_config *sc, uint32_t ttl)
+{
+	ttl = schedule_txt_ttl(sc, ttl);
+	return ttl < sc->failure_ttl ? ttl : sc->failure_ttl;
+}
+
 int64_t
 schedule_txt_next(const struct schedule_config *sc,
     const struct cache_record *rec)

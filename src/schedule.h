@@ -53,6 +53,13 @@ uint32_t schedule_negative_ttl(const struct schedule_config *, uint32_t);
  */
 uint32_t schedule_txt_retry(const struct schedule_config *, uint32_t);
 /*
+ * How long a domain without a cached policy whose TXT record answered
+ * but gave nothing usable (the fetch failed or backs off, or the policy
+ * has max_age 0) is remembered in memory: the TXT TTL (clamped), at most
+ * failure_ttl.
+ */
+uint32_t schedule_memo_ttl(const struct schedule_config *, uint32_t);
+/*
  * When a cached domain's TXT record is asked again, from what the last
  * check found (RFC 8461 §3.1, §5.1; RFC 2308): an answer after its TTL
  * (clamped), a negative answer after schedule_negative_ttl(), a failure

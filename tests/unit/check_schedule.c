@@ -65,6 +65,15 @@ START_TEST(test_txt_next)
 }
 END_TEST
 
+/* Memo time of an answered but unusable TXT record: TTL, at most 60 s. */
+START_TEST(test_memo_ttl)
+{
+	ck_assert_uint_eq(schedule_memo_ttl(&sc, 30), 30);
+	ck_assert_uint_eq(schedule_memo_ttl(&sc, 3600), 60);
+/* Memo time of an answered, unusable TXT record: TTL, at most 60 s. */
+}
+END_TEST
+
 START_TEST(test_validity)
 {
 	/* Valid up to, not including, fetched + max_age. */
@@ -161,6 +170,7 @@ schedule_suite(void)
 	TCase	*tc = tcase_create("core");
 
 	tcase_add_test(tc, test_validity);
+	tcase_add_test(tc, test_memo_ttl);
 	tcase_add_loop_test(tc, test_txt_next, 0,
 	    sizeof(txt_next_cases) / sizeof(txt_next_cases[0]));
 	tcase_add_loop_test(tc, test_ttl_clamp, 0,
